@@ -1,0 +1,70 @@
+# One Makefile, whose targets CI calls. `make run` and `make test` set up whatever is
+# missing first: .venv, dependencies, the spaCy pipeline, a trained model.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY310 ?= $(shell command -v python3.10 2>/dev/null || echo $(HOME)/.pyenv/versions/3.10.13/bin/python3.10)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+SPACY_MODEL := build/spacy/en_clinic
+MODEL := models/current.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml) \
+	$(wildcard clinic_nlu/*.py)
+
+export PYTHONHASHSEED := 0
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: help setup spacy train run test lint validate test-unit test-stories test-e2e \
+	bench-nlu clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(INSTALLED): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PY310) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip check
+	@touch $@
+
+setup: $(INSTALLED) $(SPACY_MODEL)/meta.json ## create .venv, install, build the spaCy pipeline
+
+$(SPACY_MODEL)/meta.json: $(INSTALLED) clinic_nlu/vocabulary.py clinic_nlu/spacy_pipeline.py
+	$(BIN)/python -m clinic_nlu.spacy_pipeline $(SPACY_MODEL)
+
+spacy: $(SPACY_MODEL)/meta.json ## build the spaCy pipeline into build/spacy
+
+$(MODEL): $(SPACY_MODEL)/meta.json $(TRAINING_INPUTS)
+	$(BIN)/rasa train --fixed-model-name current --out models --quiet
+	@touch $@
+
+train: $(MODEL) ## train the model (only when data, domain or config changed)
+
+run: $(MODEL) ## start the Rasa server (5005) and the action server (5055)
+	@scripts/run.sh
+
+lint: $(INSTALLED) ## ruff and mypy
+	$(BIN)/ruff check actions clinic_nlu scripts tests
+	$(BIN)/ruff format --check actions clinic_nlu scripts tests
+	$(BIN)/mypy
+
+validate: $(INSTALLED) ## rasa data validate, warnings fail
+	$(BIN)/rasa data validate --fail-on-warnings --quiet
+
+test-stories: $(MODEL) ## test stories, prediction errors fail
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/stories \
+		--fail-on-prediction-errors --out results/stories --quiet
+
+test-unit: $(MODEL) ## unit, NLU threshold and end-to-end tests (pytest)
+	$(BIN)/python -m pytest
+
+test: lint validate test-stories test-unit ## the whole suite (what CI runs)
+
+bench-nlu: $(MODEL) ## FAQ accuracy, wrong answers, clarifications vs a TF-IDF baseline
+	$(BIN)/python -m scripts.bench_nlu
+
+clean: ## remove models, build output and results (keeps .venv)
+	rm -rf models build results

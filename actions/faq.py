@@ -1,0 +1,73 @@
+"""Answering FAQ questions, and asking which topic was meant when the assistant is unsure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.replies import Reply, clarify_topics, faq_replies, selected_topic
+from actions.settings import SettingsStore
+from actions.topics import load_topics
+
+_settings = SettingsStore()
+
+
+def send(dispatcher: CollectingDispatcher, replies: list[Reply]) -> None:
+    """Send each reply as a domain response with its placeholder values."""
+    for reply in replies:
+        dispatcher.utter_message(response=reply.response, **reply.values)
+
+
+def settings_store() -> SettingsStore:
+    """The shared settings store of the action server process."""
+    return _settings
+
+
+class ActionAnswerFaq(Action):
+    """Answer the FAQ topic of the latest message (clinic facts from the settings)."""
+
+    def name(self) -> str:
+        """Action name used in rules."""
+        return "action_answer_faq"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Send the answer of the selected topic, or the default reply when there is none."""
+        topics = load_topics()
+        key = selected_topic(tracker.latest_message, topics)
+        if key is None:
+            send(dispatcher, [Reply("utter_default")])
+            return []
+        send(dispatcher, faq_replies(key, topics, settings_store().get()))
+        return []
+
+
+class ActionClarify(Action):
+    """Offer the likeliest FAQ topics as buttons instead of risking a wrong answer."""
+
+    def name(self) -> str:
+        """Action name used in rules."""
+        return "action_clarify"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Ask "did you mean...?" with topic buttons, or ask to rephrase."""
+        topics = load_topics()
+        keys = clarify_topics(tracker.latest_message, topics)
+        if not keys:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        buttons: list[dict[str, Any]] = [
+            {"title": topics[key].title, "payload": f'/faq{{"faq_topic":"{key}"}}'}
+            for key in keys
+        ]
+        # The response's own buttons ("Something else") come last.
+        for variation in (domain.get("responses") or {}).get("utter_clarify") or []:
+            buttons.extend(variation.get("buttons") or [])
+            break
+        dispatcher.utter_message(response="utter_clarify", buttons=buttons)
+        return []

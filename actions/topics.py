@@ -1,0 +1,30 @@
+"""FAQ topics: keys, sources and button titles (content/topics.yml). Pure module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+TOPICS_PATH = Path(__file__).resolve().parent.parent / "content" / "topics.yml"
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One FAQ topic: ``source`` is seed (article), general, or clinic (settings)."""
+
+    key: str
+    title: str
+    source: str
+
+
+@cache
+def load_topics(path: Path = TOPICS_PATH) -> dict[str, Topic]:
+    """All topics by key."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {
+        key: Topic(key=key, title=str(value["title"]), source=str(value["source"]))
+        for key, value in data.items()
+    }

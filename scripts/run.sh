@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Start the action server (5055) and the Rasa server (5005) in the foreground.
+# Ctrl-C stops both. Both listen on 127.0.0.1 only unless HOST says otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+HOST="${HOST:-127.0.0.1}"
+RASA_PORT="${RASA_PORT:-5005}"
+ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+BIN=.venv/bin
+pids=()
+
+stop() {
+  trap - INT TERM EXIT
+  echo
+  echo "Stopping the assistant..."
+  kill "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+"$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT" &
+pids+=($!)
+
+api_args=(--enable-api)
+if [[ -n "${RASA_AUTH_TOKEN:-}" ]]; then
+  api_args+=(--auth-token "$RASA_AUTH_TOKEN")
+fi
+"$BIN/rasa" run --model models/current.tar.gz --interface "$HOST" --port "$RASA_PORT" \
+  --endpoints endpoints.yml --credentials credentials.yml "${api_args[@]}" &
+pids+=($!)
+
+for _ in $(seq 1 180); do
+  if curl -fsS "http://127.0.0.1:$RASA_PORT/status" >/dev/null 2>&1; then
+    cat <<MSG
+
+The assistant is ready.
+  Talk to it:  curl -s -X POST http://localhost:$RASA_PORT/webhooks/rest/webhook \\
+                 -H 'Content-Type: application/json' \\
+                 -d '{"sender": "me", "message": "what is dry needling?"}'
+  See how it understood a message:  curl -s -X POST http://localhost:$RASA_PORT/model/parse \\
+                 -H 'Content-Type: application/json' -d '{"text": "hours?"}'
+Press Ctrl-C to stop.
+MSG
+    break
+  fi
+  if ! kill -0 "${pids[@]}" 2>/dev/null; then
+    echo "The assistant failed to start; see the messages above." >&2
+    exit 1
+  fi
+  sleep 1
+done
+wait -n "${pids[@]}"

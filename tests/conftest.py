@@ -1,0 +1,50 @@
+"""Shared fixtures: the real spaCy pipeline, clinic settings files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from spacy.language import Language
+
+from actions.settings import ClinicSettings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SPACY_MODEL = REPO_ROOT / "build" / "spacy" / "en_clinic"
+
+FULL_SETTINGS = ClinicSettings(
+    clinic_name="Test Clinic",
+    phone="(555) 010-0199",
+    email="desk@clinic.example",
+    address="12 Main Street, Springfield",
+    directions="Free parking behind the building.",
+    opening_hours="Monday to Friday 8am-6pm",
+    prices="A first visit is $120.",
+    insurance="Most major insurers accepted.",
+    booking_url="https://clinic.example/book",
+    privacy_url="https://clinic.example/privacy",
+)
+
+
+@pytest.fixture(scope="session")
+def nlp() -> Language:
+    """The clinic spaCy pipeline as Rasa loads it (built by `make spacy`)."""
+    import spacy
+
+    from clinic_nlu.spacy_pipeline import build_pipeline
+
+    if SPACY_MODEL.exists():
+        return spacy.load(SPACY_MODEL, disable=["parser"])
+    return build_pipeline()
+
+
+@pytest.fixture
+def full_settings() -> ClinicSettings:
+    """Settings with every fact set."""
+    return FULL_SETTINGS
+
+
+@pytest.fixture
+def empty_settings() -> ClinicSettings:
+    """Settings with nothing set."""
+    return ClinicSettings()

@@ -1,0 +1,170 @@
+"""Every custom action, run as the action server runs it. Asserts response keys."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.faq import ActionAnswerFaq, ActionClarify
+from actions.handoff import ActionBookAppointment, ActionHumanHandoff, ActionManageAppointment
+from actions.settings import ClinicSettings
+from tests.conftest import FULL_SETTINGS
+
+DOMAIN: dict[str, Any] = yaml.safe_load(
+    (Path(__file__).resolve().parents[2] / "domain.yml").read_text(encoding="utf-8")
+)
+
+
+def use_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, settings: ClinicSettings) -> None:
+    path = tmp_path / "settings.yml"
+    path.write_text(yaml.safe_dump(asdict(settings)), encoding="utf-8")
+    monkeypatch.setenv("CLINIC_SETTINGS", str(path))
+
+
+def tracker(parse: dict[str, Any]) -> Tracker:
+    return Tracker(
+        sender_id="test",
+        slots={},
+        latest_message=parse,
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+def faq_parse(key: str | None, entities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {
+        "text": "question",
+        "intent": {"name": "faq", "confidence": 0.95},
+        "intent_ranking": [{"name": "faq", "confidence": 0.95}],
+        "entities": entities or [],
+        "response_selector": {
+            "faq": {
+                "response": {"intent_response_key": f"faq/{key}" if key else None},
+                "ranking": [{"intent_response_key": f"faq/{key}", "confidence": 0.9}] if key else [],
+            }
+        },
+    }
+
+
+async def run(action: Action, parse: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Any]]:
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker(parse), DOMAIN)
+    return dispatcher.messages, events
+
+
+def responses(messages: list[dict[str, Any]]) -> list[str]:
+    return [m["response"] for m in messages]
+
+
+@pytest.mark.parametrize(
+    "action",
+    [ActionAnswerFaq, ActionClarify, ActionBookAppointment, ActionHumanHandoff, ActionManageAppointment],
+)
+def test_name_matches_class_and_domain(action: type[Action]) -> None:
+    name = action().name()
+    assert name in DOMAIN["actions"]
+    assert "".join(part.title() for part in name.split("_")) == action.__name__
+
+
+async def test_answer_article_topic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    use_settings(monkeypatch, tmp_path, FULL_SETTINGS)
+    messages, events = await run(ActionAnswerFaq(), faq_parse("session_length"))
+    assert responses(messages) == ["utter_faq/session_length"]
+    assert events == []
+
+
+async def test_answer_clinic_fact_from_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    use_settings(monkeypatch, tmp_path, FULL_SETTINGS)
+    messages, _ = await run(ActionAnswerFaq(), faq_parse("opening_hours"))
+    assert responses(messages) == ["utter_faq/opening_hours"]
+    assert messages[0]["opening_hours"] == "Monday to Friday 8am-6pm"
+
+
+async def test_answer_clinic_fact_not_set(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    use_settings(monkeypatch, tmp_path, ClinicSettings(phone="555"))
+    messages, _ = await run(ActionAnswerFaq(), faq_parse("opening_hours"))
+    assert responses(messages) == ["utter_unknown_opening_hours", "utter_contact_phone"]
+
+
+async def test_answer_button_choice(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    use_settings(monkeypatch, tmp_path, FULL_SETTINGS)
+    parse = faq_parse(None, [{"entity": "faq_topic", "value": "aftercare"}])
+    messages, _ = await run(ActionAnswerFaq(), parse)
+    assert responses(messages) == ["utter_faq/aftercare"]
+
+
+async def test_answer_without_topic_gets_default() -> None:
+    messages, _ = await run(ActionAnswerFaq(), faq_parse(None))
+    assert responses(messages) == ["utter_default"]
+
+
+async def test_clarify_offers_topic_buttons_then_something_else() -> None:
+    parse = faq_parse("session_length")
+    parse["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "faq", "confidence": 0.5}]
+    parse["response_selector"]["faq"]["ranking"] = [
+        {"intent_response_key": "faq/session_length", "confidence": 0.45},
+        {"intent_response_key": "faq/relief_timeline", "confidence": 0.40},
+    ]
+    messages, _ = await run(ActionClarify(), parse)
+    assert responses(messages) == ["utter_clarify"]
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert payloads == [
+        '/faq{"faq_topic":"session_length"}',
+        '/faq{"faq_topic":"relief_timeline"}',
+        "/deny",
+    ]
+    assert all(b["title"] for b in messages[0]["buttons"])
+
+
+async def test_clarify_without_candidates_asks_to_rephrase() -> None:
+    parse = {"text": "zzz", "intent": {"name": "nlu_fallback"}, "intent_ranking": [], "entities": []}
+    messages, _ = await run(ActionClarify(), parse)
+    assert responses(messages) == ["utter_default"]
+
+
+@pytest.mark.parametrize(
+    ("action", "settings", "expected"),
+    [
+        (ActionHumanHandoff, FULL_SETTINGS, ["utter_handoff", "utter_faq/contact_details"]),
+        (ActionHumanHandoff, ClinicSettings(), ["utter_handoff", "utter_contact_none"]),
+        (ActionBookAppointment, FULL_SETTINGS,
+         ["utter_booking", "utter_booking_link", "utter_faq/contact_details"]),
+        (ActionBookAppointment, ClinicSettings(email="a@b.example"), ["utter_booking", "utter_contact_email"]),
+        (ActionManageAppointment, FULL_SETTINGS, ["utter_manage_appointment", "utter_faq/contact_details"]),
+        (ActionManageAppointment, ClinicSettings(), ["utter_manage_appointment", "utter_contact_none"]),
+    ],
+)
+async def test_handoff_actions(
+    action: type[Action],
+    settings: ClinicSettings,
+    expected: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    use_settings(monkeypatch, tmp_path, settings)
+    messages, events = await run(action(), {"text": "x", "intent": {}, "entities": []})
+    assert responses(messages) == expected
+    assert events == []
+
+
+def test_every_response_an_action_can_send_exists() -> None:
+    import inspect
+
+    import actions.replies as replies_module
+
+    source = inspect.getsource(replies_module)
+    import re
+
+    sent = set(re.findall(r'"(utter_[a-z_/]+)"', source))
+    assert sent, "no responses found"
+    missing = {name for name in sent if name not in DOMAIN["responses"] and not name.endswith("/")}
+    assert missing == set()
