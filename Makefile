@@ -52,7 +52,7 @@ lint: $(INSTALLED) ## ruff and mypy
 	$(BIN)/mypy
 
 validate: $(INSTALLED) ## rasa data validate, warnings fail
-	$(BIN)/rasa data validate --fail-on-warnings --quiet
+	$(BIN)/python -m scripts.validate
 
 test-stories: $(MODEL) ## test stories, prediction errors fail
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/stories \
