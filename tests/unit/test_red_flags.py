@@ -77,3 +77,23 @@ def test_build_is_deterministic() -> None:
 
 def test_pipeline_lemmatizes(nlp: Language) -> None:
     assert [t.lemma_ for t in nlp("needles legs fell")] == ["needle", "leg", "fall"]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("my foot has started slapping the floor when I walk", "leg_weakness"),
+        ("my legs gave out on the stairs", "leg_weakness"),
+        ("slipped on ice and landed hard on my back", "trauma"),
+        ("pain in both of my lower legs", "both_legs"),
+        ("my thighs are numb and so are both calves", "both_legs"),
+        ("numb when I wipe after the toilet", "saddle_numbness"),
+        ("could it be an infection, I feel awful and my back hurts", "fever"),
+    ],
+)
+def test_red_flag_lay_wording(nlp: Language, text: str, category: str) -> None:
+    assert category in categories(nlp, text)
+
+
+def test_slipped_disc_is_not_a_fall(nlp: Language) -> None:
+    assert categories(nlp, "can a slipped disc cause sciatica") == []

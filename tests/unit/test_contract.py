@@ -1,0 +1,101 @@
+"""The topic contract (docs/faq-topics.yml) holds across training data, domain, content, tests."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from actions.topics import load_topics
+from scripts.nlu_eval import TEST_SET, load_examples
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC_PATH = ROOT / "docs" / "faq-topics.yml"
+SHARED_SPEC = ROOT.parent / "shared" / "spec" / "faq-topics.yml"
+
+
+def load(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+SPEC = load(SPEC_PATH)
+DOMAIN = load(ROOT / "domain.yml")
+TRAINING = [e for path in sorted((ROOT / "data" / "nlu").glob("*.yml")) for e in load_examples(path)]
+TESTING = load_examples(TEST_SET)
+
+
+def normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9 ]", " ", text.lower()).split())
+
+
+def test_spec_copy_matches_shared_spec() -> None:
+    if not SHARED_SPEC.exists():
+        pytest.skip("no shared/spec beside this clone; the repository copy is the contract")
+    assert load(SHARED_SPEC) == SPEC
+
+
+@pytest.mark.parametrize("key", sorted(SPEC["faq"]))
+def test_every_topic_is_trained_answered_and_titled(key: str) -> None:
+    examples = [e for e in TRAINING if e.label == f"faq/{key}"]
+    assert len(examples) >= 25, f"faq/{key} needs many varied training examples"
+    assert f"utter_faq/{key}" in DOMAIN["responses"]
+    topic = load_topics()[key]
+    assert topic.source == SPEC["faq"][key]["source"]
+    assert 0 < len(topic.title) <= 32
+
+
+def test_no_other_topics() -> None:
+    trained = {e.label.removeprefix("faq/") for e in TRAINING if e.label.startswith("faq/")}
+    assert trained == set(SPEC["faq"]) == set(load_topics())
+
+
+def test_every_intent_is_in_domain_and_trained() -> None:
+    domain_intents = {i if isinstance(i, str) else next(iter(i)) for i in DOMAIN["intents"]}
+    assert domain_intents == set(SPEC["intents"]) | {"faq"}
+    trained = {e.label.split("/")[0] for e in TRAINING}
+    assert trained == domain_intents
+
+
+def test_test_set_covers_every_topic_and_intent() -> None:
+    labels = {e.label for e in TESTING}
+    assert {f"faq/{k}" for k in SPEC["faq"]} <= labels
+    assert set(SPEC["intents"]) <= labels
+
+
+def test_test_set_is_not_copied_from_training() -> None:
+    trained = {normalise(e.text) for e in TRAINING}
+    copied = [e.text for e in TESTING if normalise(e.text) in trained]
+    assert copied == []
+
+
+def test_no_training_example_under_two_labels() -> None:
+    seen: dict[str, str] = {}
+    clashes = []
+    for example in TRAINING:
+        key = normalise(example.text)
+        if key in seen and seen[key] != example.label:
+            clashes.append((example.text, seen[key], example.label))
+        seen[key] = example.label
+    assert clashes == []
+
+
+@pytest.mark.parametrize(
+    "key", sorted(k for k, v in SPEC["faq"].items() if v["source"] == "clinic")
+)
+def test_clinic_facts_are_placeholders_only(key: str) -> None:
+    """Clinic facts come from the settings: their responses hold placeholders, no facts."""
+    for variation in DOMAIN["responses"][f"utter_faq/{key}"]:
+        assert re.search(r"\{[a-z_]+\}", variation["text"])
+        assert not re.search(r"\d", variation["text"])
+
+
+def test_article_answers_hold_no_clinic_facts() -> None:
+    for name, variations in DOMAIN["responses"].items():
+        if not name.startswith("utter_faq/"):
+            continue
+        for variation in variations:
+            text = variation["text"]
+            assert not re.search(r"\$|@|https?://|\(\d{3}\)|\d{3}[-. ]\d{4}", text), name
