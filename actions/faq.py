@@ -62,8 +62,7 @@ class ActionClarify(Action):
             dispatcher.utter_message(response="utter_default")
             return []
         buttons: list[dict[str, Any]] = [
-            {"title": topics[key].title, "payload": f'/faq{{"faq_topic":"{key}"}}'}
-            for key in keys
+            {"title": topics[key].title, "payload": f'/faq{{"faq_topic":"{key}"}}'} for key in keys
         ]
         # The response's own buttons ("Something else") come last.
         for variation in (domain.get("responses") or {}).get("utter_clarify") or []:

@@ -31,7 +31,9 @@ class Reply:
 def contact_route(settings: ClinicSettings) -> Reply:
     """How to reach the clinic, with whatever of phone and e-mail is set."""
     if settings.phone and settings.email:
-        return Reply("utter_faq/contact_details", {"phone": settings.phone, "email": settings.email})
+        return Reply(
+            "utter_faq/contact_details", {"phone": settings.phone, "email": settings.email}
+        )
     if settings.phone:
         return Reply("utter_contact_phone", {"phone": settings.phone})
     if settings.email:
@@ -45,7 +47,9 @@ def clinic_fact_replies(key: str, settings: ClinicSettings) -> list[Reply]:
     unknown = False
     if key == "opening_hours":
         if settings.opening_hours:
-            replies.append(Reply("utter_faq/opening_hours", {"opening_hours": settings.opening_hours}))
+            replies.append(
+                Reply("utter_faq/opening_hours", {"opening_hours": settings.opening_hours})
+            )
         else:
             replies.append(Reply("utter_unknown_opening_hours"))
             unknown = True
@@ -53,7 +57,9 @@ def clinic_fact_replies(key: str, settings: ClinicSettings) -> list[Reply]:
         if settings.address:
             replies.append(Reply("utter_faq/location", {"address": settings.address}))
             if settings.directions:
-                replies.append(Reply("utter_location_directions", {"directions": settings.directions}))
+                replies.append(
+                    Reply("utter_location_directions", {"directions": settings.directions})
+                )
         else:
             replies.append(Reply("utter_unknown_location"))
             unknown = True
@@ -130,7 +136,11 @@ def clarify_topics(parse: Mapping[str, Any], topics: Mapping[str, Topic]) -> lis
     keys: list[str] = []
     for candidate in selector.get("ranking") or []:
         key = str(candidate.get("intent_response_key") or "").removeprefix(FAQ_PREFIX)
-        if key in topics and key not in keys and candidate.get("confidence", 0.0) >= MIN_CLARIFY_CONFIDENCE:
+        if (
+            key in topics
+            and key not in keys
+            and candidate.get("confidence", 0.0) >= MIN_CLARIFY_CONFIDENCE
+        ):
             keys.append(key)
         if len(keys) == MAX_CLARIFY_TOPICS:
             break

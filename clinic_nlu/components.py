@@ -50,9 +50,7 @@ def _set_intent(message: Message, name: str, confidence: float) -> None:
     message.set(INTENT_RANKING, [intent, *ranking], add_to_output=True)
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class FaqConfidenceGate(GraphComponent, IntentClassifier):
     """Send a ``faq`` message to clarification when the ResponseSelector is unsure."""
 
@@ -114,9 +112,7 @@ class FaqConfidenceGate(GraphComponent, IntentClassifier):
         return messages
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class RedFlagOverride(GraphComponent, IntentClassifier):
     """Turn any message with a red-flag symptom into ``urgent_symptoms``."""
 

@@ -28,9 +28,7 @@ def build_pipeline() -> Language:
     """Return the initialised clinic pipeline: tokenizer, lookup lemmatizer, entity ruler."""
     nlp = spacy.blank("en")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    ruler = nlp.add_pipe(
-        "entity_ruler", config={"phrase_matcher_attr": "LOWER", "validate": True}
-    )
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "validate": True})
     nlp.initialize()  # loads the lookup tables from spacy-lookups-data
     with warnings.catch_warnings():
         # W012: phrase patterns run through the lemmatizer too; harmless at build time.

@@ -17,7 +17,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from scripts.nlu_eval import CLARIFY, REPO_ROOT, TEST_SET, Example, Report, evaluate_model, load_examples
+from scripts.nlu_eval import (
+    CLARIFY,
+    REPO_ROOT,
+    TEST_SET,
+    Example,
+    Report,
+    evaluate_model,
+    load_examples,
+)
 
 CLARIFY_BELOW = 0.5
 
@@ -29,9 +37,9 @@ def training_examples() -> list[Example]:
 
 def baseline_reports(train: list[Example], test: list[Example]) -> list[Report]:
     """TF-IDF (words and character n-grams) + logistic regression, always answering or not."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
     started = time.perf_counter()
     model = make_pipeline(
@@ -59,9 +67,20 @@ def train_assistant(config: Path, out: Path) -> tuple[Path, float]:
     started = time.perf_counter()
     subprocess.run(
         [
-            str(REPO_ROOT / ".venv" / "bin" / "rasa"), "train", "nlu", "--config", str(config),
-            "--nlu", "data/nlu", "--domain", "domain.yml", "--out", str(out),
-            "--fixed-model-name", "bench", "--quiet",
+            str(REPO_ROOT / ".venv" / "bin" / "rasa"),
+            "train",
+            "nlu",
+            "--config",
+            str(config),
+            "--nlu",
+            "data/nlu",
+            "--domain",
+            "domain.yml",
+            "--out",
+            str(out),
+            "--fixed-model-name",
+            "bench",
+            "--quiet",
         ],
         cwd=REPO_ROOT,
         check=True,
@@ -106,8 +125,10 @@ def main() -> int:
         assistant = asyncio.run(evaluate_model(test, model, name="assistant (Rasa, this config)"))
         assistant.training_seconds = seconds
     reports = [assistant, *baseline_reports(train, test)]
-    print(f"\nNLU test set: {len(test)} messages ({TEST_SET.relative_to(REPO_ROOT)}), "
-          f"training data: {len(train)} examples\n")
+    print(
+        f"\nNLU test set: {len(test)} messages ({TEST_SET.relative_to(REPO_ROOT)}), "
+        f"training data: {len(train)} examples\n"
+    )
     print(table(reports))
     if args.errors:
         print("\nAssistant errors (label -> outcome: text):")

@@ -101,7 +101,9 @@ class Report:
     def other_intent_accuracy(self) -> float:
         """Accuracy on the other intents (greet, booking, medical_advice...)."""
         return self._share(
-            lambda lbl: not lbl.startswith("faq/") and lbl not in {"urgent_symptoms", "out_of_scope"},
+            lambda lbl: (
+                not lbl.startswith("faq/") and lbl not in {"urgent_symptoms", "out_of_scope"}
+            ),
             lambda lbl, o: o == lbl,
         )
 
@@ -123,8 +125,13 @@ async def evaluate_model(
     examples: Iterable[Example], model: Path = MODEL, name: str = "assistant"
 ) -> Report:
     """Parse every example with the trained Rasa model."""
-    from rasa.core.agent import Agent
+    import logging
 
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    # Rasa's structured logger prints message text at DEBUG unless configured.
+    configure_structlog(logging.WARNING)
     agent = Agent.load(str(model))
     report = Report(name=name)
     for example in examples:

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import requests
 import pytest
+import requests
 import yaml
 
 from tests.conftest import FULL_SETTINGS
@@ -87,9 +87,19 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     )
     rasa = start(
         [
-            str(BIN / "rasa"), "run", "--model", str(MODEL), "--enable-api",
-            "--interface", "127.0.0.1", "--port", str(rasa_port),
-            "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
+            str(BIN / "rasa"),
+            "run",
+            "--model",
+            str(MODEL),
+            "--enable-api",
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(rasa_port),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(ROOT / "credentials.yml"),
         ],
         tmp / "rasa.log",
         env,

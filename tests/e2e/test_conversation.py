@@ -76,7 +76,9 @@ def test_booking_gives_the_booking_route(servers: Servers) -> None:
     assert replies == [
         response_text("utter_booking"),
         response_text("utter_booking_link", booking_url=FULL_SETTINGS.booking_url),
-        response_text("utter_faq/contact_details", phone=FULL_SETTINGS.phone, email=FULL_SETTINGS.email),
+        response_text(
+            "utter_faq/contact_details", phone=FULL_SETTINGS.phone, email=FULL_SETTINGS.email
+        ),
     ]
 
 
@@ -99,7 +101,9 @@ def test_conversation_keeps_going_after_urgent_advice(servers: Servers) -> None:
     assert texts(say(servers, "I fell off a ladder and now have sciatica", sender)) == [
         response_text("utter_urgent_care")
     ]
-    assert texts(say(servers, "is dry needling safe?", sender)) == [response_text("utter_faq/is_it_safe")]
+    assert texts(say(servers, "is dry needling safe?", sender)) == [
+        response_text("utter_faq/is_it_safe")
+    ]
 
 
 def test_bot_challenge_admits_being_automated(servers: Servers) -> None:
@@ -121,3 +125,11 @@ def test_bad_input_gets_an_answer(servers: Servers, message: str) -> None:
     assert replies, "every message gets an answer"
     for reply in replies:
         assert "<img" not in str(reply.get("text", ""))
+
+
+def test_no_message_text_in_the_server_logs(servers: Servers) -> None:
+    marker = f"zebra{uuid4().hex[:8]} my sciatica hurts"
+    say(servers, marker)
+    say(servers, f"I lost bladder control {marker}")
+    for log in ("rasa.log", "actions.log"):
+        assert marker not in (servers.logs / log).read_text(encoding="utf-8", errors="replace")

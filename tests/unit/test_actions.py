@@ -49,7 +49,9 @@ def faq_parse(key: str | None, entities: list[dict[str, Any]] | None = None) -> 
         "response_selector": {
             "faq": {
                 "response": {"intent_response_key": f"faq/{key}" if key else None},
-                "ranking": [{"intent_response_key": f"faq/{key}", "confidence": 0.9}] if key else [],
+                "ranking": [{"intent_response_key": f"faq/{key}", "confidence": 0.9}]
+                if key
+                else [],
             }
         },
     }
@@ -67,7 +69,13 @@ def responses(messages: list[dict[str, Any]]) -> list[str]:
 
 @pytest.mark.parametrize(
     "action",
-    [ActionAnswerFaq, ActionClarify, ActionBookAppointment, ActionHumanHandoff, ActionManageAppointment],
+    [
+        ActionAnswerFaq,
+        ActionClarify,
+        ActionBookAppointment,
+        ActionHumanHandoff,
+        ActionManageAppointment,
+    ],
 )
 def test_name_matches_class_and_domain(action: type[Action]) -> None:
     name = action().name()
@@ -82,7 +90,9 @@ async def test_answer_article_topic(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert events == []
 
 
-async def test_answer_clinic_fact_from_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+async def test_answer_clinic_fact_from_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     use_settings(monkeypatch, tmp_path, FULL_SETTINGS)
     messages, _ = await run(ActionAnswerFaq(), faq_parse("opening_hours"))
     assert responses(messages) == ["utter_faq/opening_hours"]
@@ -109,7 +119,10 @@ async def test_answer_without_topic_gets_default() -> None:
 
 async def test_clarify_offers_topic_buttons_then_something_else() -> None:
     parse = faq_parse("session_length")
-    parse["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "faq", "confidence": 0.5}]
+    parse["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.5},
+        {"name": "faq", "confidence": 0.5},
+    ]
     parse["response_selector"]["faq"]["ranking"] = [
         {"intent_response_key": "faq/session_length", "confidence": 0.45},
         {"intent_response_key": "faq/relief_timeline", "confidence": 0.40},
@@ -126,7 +139,12 @@ async def test_clarify_offers_topic_buttons_then_something_else() -> None:
 
 
 async def test_clarify_without_candidates_asks_to_rephrase() -> None:
-    parse = {"text": "zzz", "intent": {"name": "nlu_fallback"}, "intent_ranking": [], "entities": []}
+    parse = {
+        "text": "zzz",
+        "intent": {"name": "nlu_fallback"},
+        "intent_ranking": [],
+        "entities": [],
+    }
     messages, _ = await run(ActionClarify(), parse)
     assert responses(messages) == ["utter_default"]
 
@@ -136,11 +154,26 @@ async def test_clarify_without_candidates_asks_to_rephrase() -> None:
     [
         (ActionHumanHandoff, FULL_SETTINGS, ["utter_handoff", "utter_faq/contact_details"]),
         (ActionHumanHandoff, ClinicSettings(), ["utter_handoff", "utter_contact_none"]),
-        (ActionBookAppointment, FULL_SETTINGS,
-         ["utter_booking", "utter_booking_link", "utter_faq/contact_details"]),
-        (ActionBookAppointment, ClinicSettings(email="a@b.example"), ["utter_booking", "utter_contact_email"]),
-        (ActionManageAppointment, FULL_SETTINGS, ["utter_manage_appointment", "utter_faq/contact_details"]),
-        (ActionManageAppointment, ClinicSettings(), ["utter_manage_appointment", "utter_contact_none"]),
+        (
+            ActionBookAppointment,
+            FULL_SETTINGS,
+            ["utter_booking", "utter_booking_link", "utter_faq/contact_details"],
+        ),
+        (
+            ActionBookAppointment,
+            ClinicSettings(email="a@b.example"),
+            ["utter_booking", "utter_contact_email"],
+        ),
+        (
+            ActionManageAppointment,
+            FULL_SETTINGS,
+            ["utter_manage_appointment", "utter_faq/contact_details"],
+        ),
+        (
+            ActionManageAppointment,
+            ClinicSettings(),
+            ["utter_manage_appointment", "utter_contact_none"],
+        ),
     ],
 )
 async def test_handoff_actions(

@@ -32,10 +32,14 @@ GATE = FaqConfidenceGate(FaqConfidenceGate.get_default_config())
     ("data", "reason"),
     [
         (parse("faq", 0.99, [("faq/session_length", 0.9), ("faq/relief_timeline", 0.05)]), None),
-        (parse("faq", 0.99, [("faq/session_length", 0.3), ("faq/relief_timeline", 0.2)]),
-         "low_confidence"),
-        (parse("faq", 0.99, [("faq/session_length", 0.52), ("faq/relief_timeline", 0.48)]),
-         "ambiguous"),
+        (
+            parse("faq", 0.99, [("faq/session_length", 0.3), ("faq/relief_timeline", 0.2)]),
+            "low_confidence",
+        ),
+        (
+            parse("faq", 0.99, [("faq/session_length", 0.52), ("faq/relief_timeline", 0.48)]),
+            "ambiguous",
+        ),
         (parse("faq", 0.99, []), "no_answer"),
         (parse("greet", 0.99, [("faq/session_length", 0.1)]), None),
     ],

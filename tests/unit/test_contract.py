@@ -23,7 +23,9 @@ def load(path: Path) -> Any:
 
 SPEC = load(SPEC_PATH)
 DOMAIN = load(ROOT / "domain.yml")
-TRAINING = [e for path in sorted((ROOT / "data" / "nlu").glob("*.yml")) for e in load_examples(path)]
+TRAINING = [
+    e for path in sorted((ROOT / "data" / "nlu").glob("*.yml")) for e in load_examples(path)
+]
 TESTING = load_examples(TEST_SET)
 
 

@@ -86,6 +86,7 @@ def test_pipeline_lemmatizes(nlp: Language) -> None:
         ("my legs gave out on the stairs", "leg_weakness"),
         ("slipped on ice and landed hard on my back", "trauma"),
         ("pain in both of my lower legs", "both_legs"),
+        ("it used to be one leg now its both", "both_legs"),
         ("my thighs are numb and so are both calves", "both_legs"),
         ("numb when I wipe after the toilet", "saddle_numbness"),
         ("could it be an infection, I feel awful and my back hurts", "fever"),

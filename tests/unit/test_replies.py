@@ -29,7 +29,11 @@ def names(replies: list[Reply]) -> list[str]:
 @pytest.mark.parametrize(
     ("phone", "email", "expected"),
     [
-        ("555", "a@b.example", Reply("utter_faq/contact_details", {"phone": "555", "email": "a@b.example"})),
+        (
+            "555",
+            "a@b.example",
+            Reply("utter_faq/contact_details", {"phone": "555", "email": "a@b.example"}),
+        ),
         ("555", "", Reply("utter_contact_phone", {"phone": "555"})),
         ("", "a@b.example", Reply("utter_contact_email", {"email": "a@b.example"})),
         ("", "", Reply("utter_contact_none")),
@@ -48,7 +52,9 @@ def test_contact_route(phone: str, email: str, expected: Reply) -> None:
         ("contact_details", ["utter_faq/contact_details"]),
     ],
 )
-def test_clinic_facts_when_set(key: str, expected: list[str], full_settings: ClinicSettings) -> None:
+def test_clinic_facts_when_set(
+    key: str, expected: list[str], full_settings: ClinicSettings
+) -> None:
     replies = clinic_fact_replies(key, full_settings)
     assert names(replies) == expected
     for reply in replies:
@@ -60,11 +66,16 @@ def test_clinic_facts_when_set(key: str, expected: list[str], full_settings: Cli
     [
         ("opening_hours", ["utter_unknown_opening_hours", "utter_contact_none"]),
         ("location", ["utter_unknown_location", "utter_contact_none"]),
-        ("cost_and_insurance", ["utter_unknown_prices", "utter_unknown_insurance", "utter_contact_none"]),
+        (
+            "cost_and_insurance",
+            ["utter_unknown_prices", "utter_unknown_insurance", "utter_contact_none"],
+        ),
         ("contact_details", ["utter_contact_none"]),
     ],
 )
-def test_clinic_facts_never_invented(key: str, expected: list[str], empty_settings: ClinicSettings) -> None:
+def test_clinic_facts_never_invented(
+    key: str, expected: list[str], empty_settings: ClinicSettings
+) -> None:
     assert names(clinic_fact_replies(key, empty_settings)) == expected
 
 
@@ -106,7 +117,9 @@ def test_booking_without_anything(empty_settings: ClinicSettings) -> None:
     assert names(booking_replies(empty_settings)) == ["utter_booking", "utter_contact_none"]
 
 
-def parse_with(intents: list[str], answers: list[tuple[str, float]], entities: Any = ()) -> dict[str, Any]:
+def parse_with(
+    intents: list[str], answers: list[tuple[str, float]], entities: Any = ()
+) -> dict[str, Any]:
     return {
         "intent": {"name": intents[0], "confidence": 0.9},
         "intent_ranking": [{"name": i, "confidence": 0.5} for i in intents],
@@ -121,7 +134,10 @@ def parse_with(intents: list[str], answers: list[tuple[str, float]], entities: A
 
 
 def test_selected_topic_from_response_selector() -> None:
-    assert selected_topic(parse_with(["faq"], [("faq/session_length", 0.9)]), TOPICS) == "session_length"
+    assert (
+        selected_topic(parse_with(["faq"], [("faq/session_length", 0.9)]), TOPICS)
+        == "session_length"
+    )
 
 
 def test_selected_topic_button_choice_wins() -> None:
@@ -144,18 +160,30 @@ def test_selected_topic_none(data: dict[str, Any]) -> None:
 
 
 def test_clarify_offers_likeliest_topics() -> None:
-    answers = [("faq/session_length", 0.4), ("faq/relief_timeline", 0.3), ("faq/number_of_sessions", 0.2),
-               ("faq/aftercare", 0.1)]
+    answers = [
+        ("faq/session_length", 0.4),
+        ("faq/relief_timeline", 0.3),
+        ("faq/number_of_sessions", 0.2),
+        ("faq/aftercare", 0.1),
+    ]
     data = parse_with(["nlu_fallback", "faq", "greet"], answers)
-    assert clarify_topics(data, TOPICS) == ["session_length", "relief_timeline", "number_of_sessions"]
+    assert clarify_topics(data, TOPICS) == [
+        "session_length",
+        "relief_timeline",
+        "number_of_sessions",
+    ]
     assert len(clarify_topics(data, TOPICS)) == MAX_CLARIFY_TOPICS
 
 
 def test_clarify_skips_unlikely_topics() -> None:
-    data = parse_with(["nlu_fallback", "faq"], [("faq/session_length", 0.9), ("faq/aftercare", 0.01)])
+    data = parse_with(
+        ["nlu_fallback", "faq"], [("faq/session_length", 0.9), ("faq/aftercare", 0.01)]
+    )
     assert clarify_topics(data, TOPICS) == ["session_length"]
 
 
 def test_clarify_nothing_when_faq_unlikely() -> None:
-    data = parse_with(["nlu_fallback", "out_of_scope", "greet", "faq"], [("faq/session_length", 0.9)])
+    data = parse_with(
+        ["nlu_fallback", "out_of_scope", "greet", "faq"], [("faq/session_length", 0.9)]
+    )
     assert clarify_topics(data, TOPICS) == []

@@ -30,7 +30,10 @@ def test_shipped_settings_parse() -> None:
         ("phone: ''", ClinicSettings()),
         ("phone:", ClinicSettings()),
         ("phone: '  (555)   010 0199 '", ClinicSettings(phone="(555) 010 0199")),
-        ("opening_hours: |\n  Mon-Fri 8-6\n  Sat 9-1\n", ClinicSettings(opening_hours="Mon-Fri 8-6 Sat 9-1")),
+        (
+            "opening_hours: |\n  Mon-Fri 8-6\n  Sat 9-1\n",
+            ClinicSettings(opening_hours="Mon-Fri 8-6 Sat 9-1"),
+        ),
         ("phone: 5550100199", ClinicSettings(phone="5550100199")),
     ],
 )
