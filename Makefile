@@ -17,6 +17,8 @@ export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
+# Rasa 3.6's dependencies print many deprecation warnings that say nothing about this project.
+export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
 .PHONY: help setup spacy train run test lint validate test-unit test-stories test-e2e \
 	bench-nlu clean
