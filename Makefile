@@ -20,7 +20,7 @@ export RASA_TELEMETRY_ENABLED := false
 # Rasa 3.6's dependencies print many deprecation warnings that say nothing about this project.
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
-.PHONY: help setup spacy train run test lint validate test-unit test-stories test-e2e \
+.PHONY: help setup spacy train run test lint validate test-unit test-stories bookings \
 	bench-nlu clean
 
 help: ## list the targets
@@ -46,8 +46,11 @@ $(MODEL): $(SPACY_MODEL)/meta.json $(TRAINING_INPUTS)
 
 train: $(MODEL) ## train the model (only when data, domain or config changed)
 
-run: $(MODEL) ## start the Rasa server (5005) and the action server (5055)
+run: $(MODEL) ## start the Rasa server (5005), the action server (5055) and the notifier
 	@scripts/run.sh
+
+bookings: $(INSTALLED) ## print the stored booking requests as JSON lines, oldest first
+	@$(BIN)/python -m scripts.bookings
 
 lint: $(INSTALLED) ## ruff and mypy
 	$(BIN)/ruff check actions clinic_nlu scripts tests

@@ -7,6 +7,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.booking import start_booking
 from actions.faq import send, settings_store
 from actions.replies import Reply, booking_replies, contact_route
 
@@ -27,7 +28,7 @@ class ActionHumanHandoff(Action):
 
 
 class ActionBookAppointment(Action):
-    """Give the clinic's booking route (online link and contact details)."""
+    """Offer the online booking link when set, then start the booking-request form."""
 
     def name(self) -> str:
         """Action name used in rules."""
@@ -36,13 +37,13 @@ class ActionBookAppointment(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Send the booking link when set, and how to reach the clinic."""
+        """Send the booking link when set and introduce the booking form."""
         send(dispatcher, booking_replies(settings_store().get()))
-        return []
+        return start_booking()
 
 
 class ActionManageAppointment(Action):
-    """Point a visitor who wants to cancel or reschedule to the clinic's staff."""
+    """Start a change-or-cancel request for the clinic's staff (no calendar here)."""
 
     def name(self) -> str:
         """Action name used in rules."""
@@ -51,9 +52,10 @@ class ActionManageAppointment(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Send the appointment-change message and the contact route."""
-        send(
-            dispatcher,
-            [Reply("utter_manage_appointment"), contact_route(settings_store().get())],
-        )
-        return []
+        """Introduce the change-request form, with the online booking link when set."""
+        settings = settings_store().get()
+        replies = [Reply("utter_manage_appointment")]
+        if settings.booking_url:
+            replies.append(Reply("utter_booking_link", {"booking_url": settings.booking_url}))
+        send(dispatcher, replies)
+        return start_booking()

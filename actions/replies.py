@@ -99,11 +99,11 @@ def faq_replies(key: str, topics: Mapping[str, Topic], settings: ClinicSettings)
 
 
 def booking_replies(settings: ClinicSettings) -> list[Reply]:
-    """The clinic's booking route: the online booking link when set, and the contact route."""
+    """The clinic's booking route: the online booking link when set, then the chat form."""
     replies = [Reply("utter_booking")]
     if settings.booking_url:
         replies.append(Reply("utter_booking_link", {"booking_url": settings.booking_url}))
-    replies.append(contact_route(settings))
+    replies.append(Reply("utter_booking_form_intro"))
     return replies
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start the action server (5055) and the Rasa server (5005) in the foreground.
+# Start the action server (5055), the notifier and the Rasa server (5005) in the foreground.
 # Ctrl-C stops both. Both listen on 127.0.0.1 only unless HOST says otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,10 @@ stop() {
 trap stop INT TERM EXIT
 
 "$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT" &
+pids+=($!)
+
+# Delivers staff notifications of booking requests from the database outbox.
+"$BIN/python" -m actions.notifier &
 pids+=($!)
 
 api_args=(--enable-api)

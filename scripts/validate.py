@@ -5,8 +5,9 @@ not mistakes here. This wrapper fails on every warning except:
 - "duplicated intents ... faq": Rasa merges the retrieval intent listed in the domain with
   the one derived from data/nlu/faq.yml and warns about its own merge;
 - "The utterance 'X' is not used in any story or rule" where a custom action in actions/
-  sends X (Rasa's validator does not look into custom actions), or X is `utter_faq`, the
-  retrieval action that `action_answer_faq` replaces.
+  sends X (Rasa's validator does not look into custom actions), X is `utter_faq`, the
+  retrieval action that `action_answer_faq` replaces, or X is `utter_ask_<slot>` /
+  `utter_invalid_<slot>` for a slot a form asks for (the form and its validation send them).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WARNING = re.compile(r"UserWarning: (.*)")
@@ -28,6 +31,17 @@ def responses_sent_by_actions() -> set[str]:
     for path in (REPO_ROOT / "actions").glob("*.py"):
         names.update(re.findall(r"[\"'](utter_[a-z0-9_/]+)[\"']", path.read_text(encoding="utf-8")))
     return names
+
+
+def form_responses() -> set[str]:
+    """``utter_ask_<slot>`` and ``utter_invalid_<slot>`` for every slot a form asks for."""
+    domain = yaml.safe_load((REPO_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    slots = {
+        slot
+        for form in (domain.get("forms") or {}).values()
+        for slot in (form or {}).get("required_slots") or []
+    }
+    return {f"utter_{kind}_{slot}" for slot in slots for kind in ("ask", "invalid")}
 
 
 def unexpected_warnings(output: str, sent: set[str]) -> list[str]:
@@ -54,7 +68,7 @@ def main() -> int:
         check=False,
     )
     output = result.stdout + result.stderr
-    problems = unexpected_warnings(output, responses_sent_by_actions())
+    problems = unexpected_warnings(output, responses_sent_by_actions() | form_responses())
     for problem in problems:
         print(f"validation warning: {problem}")
     if result.returncode != 0:

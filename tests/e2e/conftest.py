@@ -1,19 +1,23 @@
-"""Start the real action server and Rasa server once for the end-to-end tests."""
+"""Start the real action server and Rasa server once for the end-to-end tests, with a real
+SMTP server (aiosmtpd) for staff notifications and a booking database in a temp folder."""
 
 from __future__ import annotations
 
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from email import message_from_bytes
+from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 import yaml
+from aiosmtpd.controller import Controller
 
 from tests.conftest import FULL_SETTINGS
 
@@ -43,17 +47,8 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None
     raise RuntimeError(f"{url} did not come up in {START_TIMEOUT} s:\n{log.read_text()[-4000:]}")
 
 
-@dataclass(frozen=True)
-class Servers:
-    """Base URLs of the running servers, and where their logs go."""
-
-    rasa: str
-    actions: str
-    logs: Path
-
-
 def start(args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    handle = log.open("wb")
+    handle = log.open("ab")
     return subprocess.Popen(args, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, env=env)
 
 
@@ -66,26 +61,97 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+class MailSink:
+    """aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@dataclass
+class Servers:
+    """The running servers, their environment, and where their logs go."""
+
+    rasa: str
+    actions: str
+    logs: Path
+    env: dict[str, str]
+    database_url: str
+    mail: MailSink
+    webhook_port: int
+    actions_port: int
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start_actions(self) -> None:
+        """Start the action server and wait until it answers."""
+        log = self.logs / "actions.log"
+        self.processes["actions"] = start(
+            [
+                str(BIN / "rasa"),
+                "run",
+                "actions",
+                "--actions",
+                "actions",
+                "--port",
+                str(self.actions_port),
+            ],
+            log,
+            self.env,
+        )
+        wait_until_up(f"{self.actions}/health", self.processes["actions"], log)
+
+    def restart_actions(self) -> None:
+        """Stop the action server and start it again."""
+        stop(self.processes["actions"])
+        self.start_actions()
+
+
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    """The real action server and Rasa server over HTTP, with clinic settings all set."""
+    """Real action server and Rasa server over HTTP, clinic settings all set, notifications
+    to a real SMTP server and to a webhook sink that the tests start when they want."""
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train`")
     tmp = tmp_path_factory.mktemp("servers")
     settings = tmp / "settings.yml"
     settings.write_text(yaml.safe_dump(asdict(FULL_SETTINGS)), encoding="utf-8")
-    rasa_port, actions_port = free_port(), free_port()
+    rasa_port, actions_port, smtp_port, webhook_port = (free_port() for _ in range(4))
     endpoints = tmp / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n', encoding="utf-8"
     )
-    env = {**os.environ, "CLINIC_SETTINGS": str(settings), "RASA_TELEMETRY_ENABLED": "false"}
-    actions = start(
-        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-        tmp / "actions.log",
-        env,
+    mail = MailSink()
+    controller = Controller(mail, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    database_url = f"sqlite:///{tmp / 'bookings.db'}"
+    env = {
+        **os.environ,
+        "CLINIC_SETTINGS": str(settings),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "BOOKING_DATABASE_URL": database_url,
+        "NOTIFY_CHANNELS": "email,webhook",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "SMTP_FROM": "assistant@clinic.example",
+        "NOTIFY_EMAIL_TO": "desk@clinic.example",
+        "NOTIFY_WEBHOOK_URL": f"http://127.0.0.1:{webhook_port}/bookings",
+        "NOTIFY_TIMEOUT": "3",
+    }
+    running = Servers(
+        rasa=f"http://127.0.0.1:{rasa_port}",
+        actions=f"http://127.0.0.1:{actions_port}",
+        logs=tmp,
+        env=env,
+        database_url=database_url,
+        mail=mail,
+        webhook_port=webhook_port,
+        actions_port=actions_port,
     )
-    rasa = start(
+    running.processes["rasa"] = start(
         [
             str(BIN / "rasa"),
             "run",
@@ -105,10 +171,10 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         env,
     )
     try:
-        wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, tmp / "actions.log")
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/status", rasa, tmp / "rasa.log")
-        yield Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", tmp)
+        running.start_actions()
+        wait_until_up(f"{running.rasa}/status", running.processes["rasa"], tmp / "rasa.log")
+        yield running
     finally:
-        stop(rasa)
-        stop(actions)
-        sys.stdout.flush()
+        for process in running.processes.values():
+            stop(process)
+        controller.stop()

@@ -154,26 +154,6 @@ async def test_clarify_without_candidates_asks_to_rephrase() -> None:
     [
         (ActionHumanHandoff, FULL_SETTINGS, ["utter_handoff", "utter_faq/contact_details"]),
         (ActionHumanHandoff, ClinicSettings(), ["utter_handoff", "utter_contact_none"]),
-        (
-            ActionBookAppointment,
-            FULL_SETTINGS,
-            ["utter_booking", "utter_booking_link", "utter_faq/contact_details"],
-        ),
-        (
-            ActionBookAppointment,
-            ClinicSettings(email="a@b.example"),
-            ["utter_booking", "utter_contact_email"],
-        ),
-        (
-            ActionManageAppointment,
-            FULL_SETTINGS,
-            ["utter_manage_appointment", "utter_faq/contact_details"],
-        ),
-        (
-            ActionManageAppointment,
-            ClinicSettings(),
-            ["utter_manage_appointment", "utter_contact_none"],
-        ),
     ],
 )
 async def test_handoff_actions(
@@ -187,6 +167,38 @@ async def test_handoff_actions(
     messages, events = await run(action(), {"text": "x", "intent": {}, "entities": []})
     assert responses(messages) == expected
     assert events == []
+
+
+@pytest.mark.parametrize(
+    ("action", "settings", "expected"),
+    [
+        (
+            ActionBookAppointment,
+            FULL_SETTINGS,
+            ["utter_booking", "utter_booking_link", "utter_booking_form_intro"],
+        ),
+        (ActionBookAppointment, ClinicSettings(), ["utter_booking", "utter_booking_form_intro"]),
+        (
+            ActionManageAppointment,
+            FULL_SETTINGS,
+            ["utter_manage_appointment", "utter_booking_link"],
+        ),
+        (ActionManageAppointment, ClinicSettings(), ["utter_manage_appointment"]),
+    ],
+)
+async def test_booking_actions_start_a_fresh_request(
+    action: type[Action],
+    settings: ClinicSettings,
+    expected: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    use_settings(monkeypatch, tmp_path, settings)
+    messages, events = await run(action(), {"text": "x", "intent": {}, "entities": []})
+    assert responses(messages) == expected
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert slots.pop("booking_id")
+    assert set(slots.values()) == {None}
 
 
 def test_every_response_an_action_can_send_exists() -> None:

@@ -109,12 +109,12 @@ def test_unknown_topic_gets_default(full_settings: ClinicSettings) -> None:
 
 def test_booking_with_link(full_settings: ClinicSettings) -> None:
     replies = booking_replies(full_settings)
-    assert names(replies) == ["utter_booking", "utter_booking_link", "utter_faq/contact_details"]
+    assert names(replies) == ["utter_booking", "utter_booking_link", "utter_booking_form_intro"]
     assert replies[1].values == {"booking_url": "https://clinic.example/book"}
 
 
 def test_booking_without_anything(empty_settings: ClinicSettings) -> None:
-    assert names(booking_replies(empty_settings)) == ["utter_booking", "utter_contact_none"]
+    assert names(booking_replies(empty_settings)) == ["utter_booking", "utter_booking_form_intro"]
 
 
 def parse_with(
