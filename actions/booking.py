@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from abc import ABC
+from abc import ABC, abstractmethod
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -85,6 +85,10 @@ def _submit_blocking(request: BookingRequest) -> str:
 class BookingFormBase(FormValidationAction, ABC):
     """Validation shared by the booking form and the change-request form."""
 
+    @abstractmethod
+    def name(self) -> str:
+        """Each form's validation action names itself (validate_<form>)."""
+
     async def required_slots(
         self,
         domain_slots: list[str],
@@ -113,6 +117,8 @@ class BookingFormBase(FormValidationAction, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         """A person's name, cleaned up."""
+        if value is None:
+            return {"booking_name": None}
         name = parse_name(str(value or ""))
         if name is None:
             return self._failed("booking_name", dispatcher, tracker)
@@ -122,6 +128,8 @@ class BookingFormBase(FormValidationAction, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         """A valid phone number (E.164) or e-mail address."""
+        if value is None:
+            return {"booking_contact": None}
         contact = parse_contact(str(value or ""), settings_store().get().default_region)
         if contact is None:
             return self._failed("booking_contact", dispatcher, tracker)
@@ -131,6 +139,8 @@ class BookingFormBase(FormValidationAction, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         """Yes sends the request; a correction updates one value and asks again."""
+        if value is None:
+            return {"booking_confirmed": None}
         if value is True:
             return {"booking_confirmed": True}
         text = clean_text(str(value or ""))
@@ -165,6 +175,8 @@ class ValidateBookingForm(BookingFormBase):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         """Keep the visitor's words; add a normalised reading where one can be made."""
+        if value is None:
+            return {"booking_times": None}
         text = clean_text(str(value or ""))
         if len(text) < 2:
             return self._failed("booking_times", dispatcher, tracker)
@@ -177,6 +189,8 @@ class ValidateBookingForm(BookingFormBase):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         """Any reason in the visitor's words, or a button's value."""
+        if value is None:
+            return {"booking_reason": None}
         text = clean_text(str(value or ""))
         return {"booking_reason": text or "other"}
 
@@ -184,6 +198,8 @@ class ValidateBookingForm(BookingFormBase):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         """ "new" or "returning"."""
+        if value is None:
+            return {"booking_patient_status": None}
         text = str(value or "")
         status = text if text in {"new", "returning"} else parse_patient_status(text)
         if status is None:
@@ -202,6 +218,8 @@ class ValidateChangeForm(BookingFormBase):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         """What to change, in the visitor's words."""
+        if value is None:
+            return {"change_details": None}
         text = clean_text(str(value or ""), 500)
         if len(text) < 2:
             return self._failed("change_details", dispatcher, tracker)

@@ -76,9 +76,8 @@ def test_booking_gives_the_booking_route(servers: Servers) -> None:
     assert replies == [
         response_text("utter_booking"),
         response_text("utter_booking_link", booking_url=FULL_SETTINGS.booking_url),
-        response_text(
-            "utter_faq/contact_details", phone=FULL_SETTINGS.phone, email=FULL_SETTINGS.email
-        ),
+        response_text("utter_booking_form_intro"),
+        response_text("utter_ask_booking_name"),
     ]
 
 

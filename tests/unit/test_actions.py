@@ -213,3 +213,11 @@ def test_every_response_an_action_can_send_exists() -> None:
     assert sent, "no responses found"
     missing = {name for name in sent if name not in DOMAIN["responses"] and not name.endswith("/")}
     assert missing == set()
+
+
+def test_action_server_registers_exactly_the_domain_actions() -> None:
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    assert set(executor.actions) == set(DOMAIN["actions"])

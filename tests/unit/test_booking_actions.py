@@ -283,3 +283,21 @@ async def test_summary_shows_what_will_be_sent(database: str) -> None:
         ActionAskBookingConfirmed(), {**FILLED, "change_details": "x"}, "change_form"
     )
     assert sent == ["utter_change_summary"]
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        "validate_booking_name",
+        "validate_booking_contact",
+        "validate_booking_times",
+        "validate_booking_reason",
+        "validate_booking_patient_status",
+        "validate_booking_confirmed",
+    ],
+)
+async def test_a_reset_slot_is_not_a_failure(database: str, method: str) -> None:
+    """Starting a request resets every slot; the resets must not count as wrong answers."""
+    result, sent = await validate(method, None)
+    assert result == {method.removeprefix("validate_"): None}
+    assert sent == []
