@@ -25,7 +25,7 @@ from actions.booking_store import (
     StoreUnavailable,
     database_url_from_env,
 )
-from actions.faq import send, settings_store
+from actions.faq import clinic_settings, send
 from actions.notify import NotifyConfig, NotifyConfigError
 from actions.parsing import (
     clean_text,
@@ -101,14 +101,14 @@ class BookingFormBase(FormValidationAction, ABC):
             return []
         return list(domain_slots)
 
-    def _failed(
+    async def _failed(
         self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> dict[str, Any]:
         """Ask again with a hint; after two failures offer the clinic's contact and stop."""
         failures = dict(tracker.get_slot("booking_failures") or {})
         failures[slot] = int(failures.get(slot, 0)) + 1
         if failures[slot] >= MAX_FAILURES:
-            send(dispatcher, [Reply("utter_invalid_twice"), contact_route(settings_store().get())])
+            send(dispatcher, [Reply("utter_invalid_twice"), contact_route(await clinic_settings())])
             return {slot: None, "booking_failures": failures, "booking_gave_up": True}
         dispatcher.utter_message(response=f"utter_invalid_{slot}")
         return {slot: None, "booking_failures": failures}
@@ -121,7 +121,7 @@ class BookingFormBase(FormValidationAction, ABC):
             return {"booking_name": None}
         name = parse_name(str(value or ""))
         if name is None:
-            return self._failed("booking_name", dispatcher, tracker)
+            return await self._failed("booking_name", dispatcher, tracker)
         return {"booking_name": name}
 
     async def validate_booking_contact(
@@ -130,9 +130,9 @@ class BookingFormBase(FormValidationAction, ABC):
         """A valid phone number (E.164) or e-mail address."""
         if value is None:
             return {"booking_contact": None}
-        contact = parse_contact(str(value or ""), settings_store().get().default_region)
+        contact = parse_contact(str(value or ""), (await clinic_settings()).default_region)
         if contact is None:
-            return self._failed("booking_contact", dispatcher, tracker)
+            return await self._failed("booking_contact", dispatcher, tracker)
         return {"booking_contact": contact.value}
 
     async def validate_booking_confirmed(
@@ -144,7 +144,7 @@ class BookingFormBase(FormValidationAction, ABC):
         if value is True:
             return {"booking_confirmed": True}
         text = clean_text(str(value or ""))
-        contact = parse_contact(text, settings_store().get().default_region)
+        contact = parse_contact(text, (await clinic_settings()).default_region)
         if contact is not None:
             return {"booking_contact": contact.value, "booking_confirmed": None}
         lowered = text.lower()
@@ -179,7 +179,7 @@ class ValidateBookingForm(BookingFormBase):
             return {"booking_times": None}
         text = clean_text(str(value or ""))
         if len(text) < 2:
-            return self._failed("booking_times", dispatcher, tracker)
+            return await self._failed("booking_times", dispatcher, tracker)
         return {
             "booking_times": text,
             "booking_times_normalized": normalise_times(text, datetime.now()),
@@ -203,7 +203,7 @@ class ValidateBookingForm(BookingFormBase):
         text = str(value or "")
         status = text if text in {"new", "returning"} else parse_patient_status(text)
         if status is None:
-            return self._failed("booking_patient_status", dispatcher, tracker)
+            return await self._failed("booking_patient_status", dispatcher, tracker)
         return {"booking_patient_status": status}
 
 
@@ -222,7 +222,7 @@ class ValidateChangeForm(BookingFormBase):
             return {"change_details": None}
         text = clean_text(str(value or ""), 500)
         if len(text) < 2:
-            return self._failed("change_details", dispatcher, tracker)
+            return await self._failed("change_details", dispatcher, tracker)
         return {"change_details": text}
 
 
@@ -237,7 +237,7 @@ class ActionAskBookingConsent(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Send the consent question."""
-        privacy_url = settings_store().get().privacy_url
+        privacy_url = (await clinic_settings()).privacy_url
         if privacy_url:
             dispatcher.utter_message(
                 response="utter_ask_booking_consent_with_link", privacy_url=privacy_url
@@ -342,7 +342,7 @@ class ActionSubmitBooking(Action):
             logger.warning("booking request not stored: database unavailable")
             send(
                 dispatcher,
-                [Reply("utter_booking_not_saved"), contact_route(settings_store().get())],
+                [Reply("utter_booking_not_saved"), contact_route(await clinic_settings())],
             )
             return []
         logger.info("booking request stored: %s (%s)", reference, request.kind)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.replies import Reply, clarify_topics, faq_replies, selected_topic
-from actions.settings import SettingsStore
+from actions.settings import ClinicSettings, SettingsStore
 from actions.topics import load_topics
 
 _settings = SettingsStore()
@@ -20,9 +21,9 @@ def send(dispatcher: CollectingDispatcher, replies: list[Reply]) -> None:
         dispatcher.utter_message(response=reply.response, **reply.values)
 
 
-def settings_store() -> SettingsStore:
-    """The shared settings store of the action server process."""
-    return _settings
+async def clinic_settings() -> ClinicSettings:
+    """The current clinic settings, read in a thread: no file I/O on the event loop."""
+    return await asyncio.to_thread(_settings.get)
 
 
 class ActionAnswerFaq(Action):
@@ -41,7 +42,7 @@ class ActionAnswerFaq(Action):
         if key is None:
             send(dispatcher, [Reply("utter_default")])
             return []
-        send(dispatcher, faq_replies(key, topics, settings_store().get()))
+        send(dispatcher, faq_replies(key, topics, (await clinic_settings())))
         return []
 
 

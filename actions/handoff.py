@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking import start_booking
-from actions.faq import send, settings_store
+from actions.faq import clinic_settings, send
 from actions.replies import Reply, booking_replies, contact_route
 
 
@@ -23,7 +23,7 @@ class ActionHumanHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Send the hand-off message and the clinic's contact details from the settings."""
-        send(dispatcher, [Reply("utter_handoff"), contact_route(settings_store().get())])
+        send(dispatcher, [Reply("utter_handoff"), contact_route(await clinic_settings())])
         return []
 
 
@@ -38,7 +38,7 @@ class ActionBookAppointment(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Send the booking link when set and introduce the booking form."""
-        send(dispatcher, booking_replies(settings_store().get()))
+        send(dispatcher, booking_replies(await clinic_settings()))
         return start_booking()
 
 
@@ -53,7 +53,7 @@ class ActionManageAppointment(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Introduce the change-request form, with the online booking link when set."""
-        settings = settings_store().get()
+        settings = await clinic_settings()
         replies = [Reply("utter_manage_appointment")]
         if settings.booking_url:
             replies.append(Reply("utter_booking_link", {"booking_url": settings.booking_url}))
