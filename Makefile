@@ -20,8 +20,8 @@ export RASA_TELEMETRY_ENABLED := false
 # Rasa 3.6's dependencies print many deprecation warnings that say nothing about this project.
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
-.PHONY: help setup spacy train run test lint validate test-unit test-stories bookings \
-	bench-nlu clean
+.PHONY: help setup spacy train run test lint validate test-unit test-stories test-widget \
+	bookings widget browser bench-nlu clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -35,10 +35,30 @@ $(INSTALLED): pyproject.toml requirements.lock
 
 setup: $(INSTALLED) $(SPACY_MODEL)/meta.json ## create .venv, install, build the spaCy pipeline
 
-$(SPACY_MODEL)/meta.json: $(INSTALLED) clinic_nlu/vocabulary.py clinic_nlu/spacy_pipeline.py
+# Order-only on the environment: reinstalling packages does not force a rebuild and retrain.
+$(SPACY_MODEL)/meta.json: clinic_nlu/vocabulary.py clinic_nlu/spacy_pipeline.py | $(INSTALLED)
 	$(BIN)/python -m clinic_nlu.spacy_pipeline $(SPACY_MODEL)
 
 spacy: $(SPACY_MODEL)/meta.json ## build the spaCy pipeline into build/spacy
+
+WIDGET_JS := widget/dist/widget.js
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+$(WIDGET_JS): widget/build.mjs $(wildcard widget/src/*)
+	node widget/build.mjs
+
+widget: $(WIDGET_JS) ## build the chat widget (widget/dist/widget.js)
+
+# Debian's Chromium for the browser tests (Playwright's own browser download is not used),
+# and axe-core from npm.
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+	@touch $@
+
+browser: $(AXE) ## install Chromium (apt) and axe-core (npm) for the browser tests
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@chromium --version
 
 $(MODEL): $(SPACY_MODEL)/meta.json $(TRAINING_INPUTS)
 	$(BIN)/rasa train --fixed-model-name current --out models --quiet
@@ -46,15 +66,15 @@ $(MODEL): $(SPACY_MODEL)/meta.json $(TRAINING_INPUTS)
 
 train: $(MODEL) ## train the model (only when data, domain or config changed)
 
-run: $(MODEL) ## start the Rasa server (5005), the action server (5055) and the notifier
+run: $(MODEL) $(WIDGET_JS) ## start the assistant (5005), actions (5055), notifier, website (8080)
 	@scripts/run.sh
 
 bookings: $(INSTALLED) ## print the stored booking requests as JSON lines, oldest first
 	@$(BIN)/python -m scripts.bookings
 
 lint: $(INSTALLED) ## ruff and mypy
-	$(BIN)/ruff check actions clinic_nlu scripts tests
-	$(BIN)/ruff format --check actions clinic_nlu scripts tests
+	$(BIN)/ruff check actions channels clinic_nlu scripts tests webapp
+	$(BIN)/ruff format --check actions channels clinic_nlu scripts tests webapp
 	$(BIN)/mypy
 
 validate: $(INSTALLED) ## rasa data validate, warnings fail
@@ -64,10 +84,13 @@ test-stories: $(MODEL) ## test stories, prediction errors fail
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/stories \
 		--fail-on-prediction-errors --out results/stories --quiet
 
-test-unit: $(MODEL) ## unit, NLU threshold and end-to-end tests (pytest)
+test-widget: ## the widget's JavaScript unit tests and size budget (node --test)
+	node --test widget/test/
+
+test-unit: $(MODEL) $(WIDGET_JS) browser ## unit, NLU, end-to-end and browser tests (pytest)
 	$(BIN)/python -m pytest
 
-test: lint validate test-stories test-unit ## the whole suite (what CI runs)
+test: lint validate test-widget test-stories test-unit ## the whole suite (what CI runs)
 
 bench-nlu: $(MODEL) ## FAQ accuracy, wrong answers, clarifications vs a TF-IDF baseline
 	$(BIN)/python -m scripts.bench_nlu

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start the action server (5055), the notifier and the Rasa server (5005) in the foreground.
+# Start the action server (5055), the notifier, the demo website (8080) and the Rasa server
+# (5005) in the foreground.
 # Ctrl-C stops both. Both listen on 127.0.0.1 only unless HOST says otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,11 @@ pids+=($!)
 "$BIN/python" -m actions.notifier &
 pids+=($!)
 
+# The demo clinic website with the widget embedded.
+"$BIN/python" -m webapp --host "$HOST" --port "${WEB_PORT:-8080}" \
+  --rasa-url "http://localhost:$RASA_PORT" &
+pids+=($!)
+
 api_args=(--enable-api)
 if [[ -n "${RASA_AUTH_TOKEN:-}" ]]; then
   api_args+=(--auth-token "$RASA_AUTH_TOKEN")
@@ -39,6 +45,7 @@ for _ in $(seq 1 180); do
     cat <<MSG
 
 The assistant is ready.
+  Open the demo clinic page with the chat widget:  http://localhost:${WEB_PORT:-8080}/
   Talk to it:  curl -s -X POST http://localhost:$RASA_PORT/webhooks/rest/webhook \\
                  -H 'Content-Type: application/json' \\
                  -d '{"sender": "me", "message": "what is dry needling?"}'

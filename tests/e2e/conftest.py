@@ -84,6 +84,7 @@ class Servers:
     mail: MailSink
     webhook_port: int
     actions_port: int
+    web_port: int
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def start_actions(self) -> None:
@@ -119,7 +120,15 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     tmp = tmp_path_factory.mktemp("servers")
     settings = tmp / "settings.yml"
     settings.write_text(yaml.safe_dump(asdict(FULL_SETTINGS)), encoding="utf-8")
-    rasa_port, actions_port, smtp_port, webhook_port = (free_port() for _ in range(4))
+    rasa_port, actions_port, smtp_port, webhook_port, web_port = (free_port() for _ in range(5))
+    credentials = tmp / "credentials.yml"
+    credentials.write_text(
+        "rest:\n"
+        "channels.widget.WidgetInput:\n"
+        f'  allowed_origins: ["http://127.0.0.1:{web_port}", "http://localhost:8080"]\n'
+        "  max_message_length: 1000\n",
+        encoding="utf-8",
+    )
     endpoints = tmp / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n', encoding="utf-8"
@@ -150,6 +159,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         mail=mail,
         webhook_port=webhook_port,
         actions_port=actions_port,
+        web_port=web_port,
     )
     running.processes["rasa"] = start(
         [
@@ -165,7 +175,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
             "--endpoints",
             str(endpoints),
             "--credentials",
-            str(ROOT / "credentials.yml"),
+            str(credentials),
         ],
         tmp / "rasa.log",
         env,
@@ -178,3 +188,27 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         for process in running.processes.values():
             stop(process)
         controller.stop()
+
+
+@pytest.fixture(scope="session")
+def website(servers: Servers) -> Iterator[str]:
+    """The demo website (python -m webapp) with the widget, talking to the Rasa server."""
+    log = servers.logs / "webapp.log"
+    process = start(
+        [
+            str(BIN / "python"),
+            "-m",
+            "webapp",
+            "--port",
+            str(servers.web_port),
+            "--rasa-url",
+            servers.rasa,
+        ],
+        log,
+        servers.env,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{servers.web_port}/", process, log)
+        yield f"http://127.0.0.1:{servers.web_port}"
+    finally:
+        stop(process)

@@ -1,0 +1,1 @@
+"""Custom Rasa input channels. ``channels.widget.WidgetInput`` serves the website widget."""

@@ -1,0 +1,246 @@
+"""The website widget's input channel: plain HTTPS + JSON, no socket.io.
+
+Routes (Rasa mounts them under ``/webhooks/widget/``):
+- ``POST session``: a new random conversation id, signed by the server (the browser never
+  chooses its own id);
+- ``POST message`` ``{"token", "text"}``: the assistant's answers;
+- ``GET history?token=``: the conversation so far (the widget shows it again after a reload);
+- ``POST forget`` ``{"token"}`` (or ``DELETE conversation``): forget the conversation.
+
+The widget sends JSON as ``text/plain`` so that its requests are CORS-"simple" (no
+preflight): Rasa's own CORS layer answers every OPTIONS request itself.
+
+Errors are real HTTP codes with ``{"error", "message"}``: 400, 401, 403 (origin not
+allowed), 413 (message too long), 429 (slow down). CORS is answered only for the configured
+site origins. Message text is never logged.
+
+credentials.yml::
+
+    channels.widget.WidgetInput:
+      allowed_origins: ["http://localhost:8080"]
+      max_message_length: 1000
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import logging
+import os
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.limits import RateLimiter, TokenSigner
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_LENGTH = 1000
+SECRET_ENV = "WIDGET_SECRET"
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str]) -> HTTPResponse:
+    return response.json({"error": code, "message": message}, status=status, headers=headers)
+
+
+def _bot_message(message: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"text": str(message.get("text") or "")}
+    buttons = [
+        {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+        for b in message.get("buttons") or []
+    ]
+    if buttons:
+        out["buttons"] = buttons
+    return out
+
+
+def history_of(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The visitor's and the assistant's messages, in order, from tracker events."""
+    messages: list[dict[str, Any]] = []
+    for event in events:
+        if event.get("event") == "user" and event.get("text"):
+            text = str(event["text"])
+            if text.startswith("/"):
+                continue  # a button payload: the widget shows the button's title instead
+            messages.append({"sender": "user", "text": text})
+        elif event.get("event") == "bot" and (event.get("text") or event.get("data")):
+            data = event.get("data") or {}
+            messages.append({"sender": "bot", **_bot_message({"text": event.get("text"), **data})})
+    return messages
+
+
+class WidgetInput(InputChannel):
+    """Input channel of the website chat widget."""
+
+    @classmethod
+    def name(cls) -> str:
+        """Mounted at /webhooks/widget/."""
+        return "widget"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """Settings from credentials.yml; the secret from $WIDGET_SECRET when not given."""
+        config = credentials or {}
+        secret = str(config.get("secret") or os.environ.get(SECRET_ENV) or "")
+        return cls(
+            allowed_origins=[str(o).rstrip("/") for o in config.get("allowed_origins") or []],
+            max_message_length=int(config.get("max_message_length") or DEFAULT_MAX_LENGTH),
+            secret=secret.encode() if secret else secrets.token_bytes(32),
+            per_conversation=int(config.get("messages_per_minute") or 20),
+            per_client=int(config.get("client_messages_per_minute") or 60),
+        )
+
+    def __init__(
+        self,
+        allowed_origins: list[str],
+        max_message_length: int,
+        secret: bytes,
+        per_conversation: int = 20,
+        per_client: int = 60,
+    ) -> None:
+        """Keep the settings; limits are per minute."""
+        self.allowed_origins = set(allowed_origins)
+        self.max_message_length = max_message_length
+        self.signer = TokenSigner(secret)
+        self.conversation_limit = RateLimiter(per_conversation, 60.0)
+        self.client_limit = RateLimiter(per_client, 60.0)
+        self.session_limit = RateLimiter(per_client, 60.0)
+        self.forgotten: set[str] = set()
+
+    def cors_headers(self, request: Request) -> dict[str, str] | None:
+        """CORS headers for an allowed origin, {} without Origin, None for another origin."""
+        origin = request.headers.get("origin")
+        if not origin:
+            return {}
+        if origin.rstrip("/") not in self.allowed_origins:
+            return None
+        return {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": "600",
+            "Vary": "Origin",
+        }
+
+    def _conversation(self, token: object) -> str | None:
+        conversation_id = self.signer.verify(token)
+        if conversation_id is None or conversation_id in self.forgotten:
+            return None
+        return conversation_id
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The widget's routes."""
+        bp = Blueprint("widget_webhook", __name__)
+
+        def guard(request: Request) -> tuple[dict[str, str], HTTPResponse | None]:
+            headers = self.cors_headers(request)
+            if headers is None:
+                return {}, _error(403, "origin", "This site may not use the assistant.", {})
+            if request.method == "OPTIONS":
+                return headers, response.empty(status=204, headers=headers)
+            return headers, None
+
+        def body_of(request: Request) -> dict[str, Any]:
+            try:
+                body = jsonlib.loads(request.body or b"{}")
+            except ValueError:
+                return {}
+            return body if isinstance(body, dict) else {}
+
+        @bp.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @bp.route("/session", methods=["POST", "OPTIONS"])
+        async def session(request: Request) -> HTTPResponse:
+            headers, early = guard(request)
+            if early:
+                return early
+            if not self.session_limit.allow(request.ip or "?"):
+                return _error(
+                    429, "slow_down", "Too many new conversations. Please wait a minute.", headers
+                )
+            _, token = self.signer.issue()
+            return response.json({"token": token}, headers=headers)
+
+        @bp.route("/message", methods=["POST", "OPTIONS"])
+        async def message(request: Request) -> HTTPResponse:
+            headers, early = guard(request)
+            if early:
+                return early
+            body = body_of(request)
+            conversation_id = self._conversation(body.get("token"))
+            if conversation_id is None:
+                return _error(
+                    401, "token", "This conversation has expired. Please start again.", headers
+                )
+            text = body.get("text")
+            if not isinstance(text, str) or not text.strip():
+                return _error(400, "empty", "Please type a message first.", headers)
+            if len(text) > self.max_message_length:
+                return _error(
+                    413,
+                    "too_long",
+                    "That message is too long. Please keep it under "
+                    f"{self.max_message_length} characters.",
+                    headers,
+                )
+            if not self.client_limit.allow(request.ip or "?") or not self.conversation_limit.allow(
+                conversation_id
+            ):
+                return _error(
+                    429,
+                    "slow_down",
+                    "You're sending messages very quickly. Please wait a moment.",
+                    headers,
+                )
+            collector = CollectingOutputChannel()
+            await on_new_message(
+                UserMessage(
+                    text.strip(),
+                    collector,
+                    conversation_id,
+                    input_channel=self.name(),
+                    metadata=self.get_metadata(request),
+                )
+            )
+            return response.json(
+                {"messages": [_bot_message(m) for m in collector.messages]}, headers=headers
+            )
+
+        @bp.route("/history", methods=["GET", "OPTIONS"])
+        async def history(request: Request) -> HTTPResponse:
+            headers, early = guard(request)
+            if early:
+                return early
+            conversation_id = self._conversation(request.args.get("token"))
+            if conversation_id is None:
+                return _error(
+                    401, "token", "This conversation has expired. Please start again.", headers
+                )
+            store = request.app.ctx.agent.tracker_store
+            tracker = await store.retrieve(conversation_id)
+            events = tracker.current_state(EventVerbosity.ALL)["events"] if tracker else []
+            return response.json({"messages": history_of(events or [])}, headers=headers)
+
+        @bp.route("/forget", methods=["POST", "OPTIONS"])
+        @bp.route("/conversation", methods=["DELETE", "OPTIONS"])
+        async def forget(request: Request) -> HTTPResponse:
+            headers, early = guard(request)
+            if early:
+                return early
+            conversation_id = self._conversation(body_of(request).get("token"))
+            if conversation_id is None:
+                return _error(401, "token", "This conversation has expired.", headers)
+            store = request.app.ctx.agent.tracker_store
+            await store.save(DialogueStateTracker(conversation_id, []))
+            self.forgotten.add(conversation_id)
+            logger.info("widget conversation forgotten")
+            return response.empty(status=204, headers=headers)
+
+        return bp

@@ -1,0 +1,22 @@
+"""python -m webapp [--host 127.0.0.1] [--port 8080] [--rasa-url http://localhost:5005]"""
+
+from __future__ import annotations
+
+import argparse
+
+from webapp.app import WebSettings, create_app
+
+
+def main() -> None:
+    """Run the demo website."""
+    parser = argparse.ArgumentParser(description="The clinic's demo website with the widget.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--rasa-url", default="http://localhost:5005")
+    args = parser.parse_args()
+    app = create_app(WebSettings(rasa_url=args.rasa_url))
+    app.run(host=args.host, port=args.port, access_log=False, workers=1)
+
+
+if __name__ == "__main__":
+    main()

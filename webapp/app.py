@@ -1,0 +1,104 @@
+"""App factory and blueprints of the demo website."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from actions.settings import SettingsStore
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """Where the page's parts come from, and where the widget talks to."""
+
+    rasa_url: str = "http://localhost:5005"
+    article: Path = REPO_ROOT / "content" / "clinic-article.txt"
+    widget_js: Path = REPO_ROOT / "widget" / "dist" / "widget.js"
+    clinic_settings: Path | None = None
+
+
+def render_page(settings: WebSettings, clinic_name: str, privacy_url: str) -> str:
+    """The demo page: the article as paragraphs and the widget embedded with one script tag."""
+    lines = [line.strip() for line in settings.article.read_text(encoding="utf-8").splitlines()]
+    title, *rest = [line for line in lines if line]
+    body = "\n".join(
+        f"<h2>{html.escape(line)}</h2>"
+        if len(line) < 70 and not line.endswith(".")
+        else f"<p>{html.escape(line)}</p>"
+        for line in rest
+    )
+    name = html.escape(clinic_name or "Clinic")
+    attrs = (
+        f'data-server="{html.escape(settings.rasa_url)}" '
+        f'data-title="{name}" '
+        f'data-privacy-url="{html.escape(privacy_url)}"'
+    )
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{name}: sciatica and dry needling</title>
+<style>
+body{{font:18px/1.6 system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem}}
+body{{color:#1d2330}}
+</style>
+</head>
+<body>
+<header><h1>{name}</h1></header>
+<main>
+<p><strong>{html.escape(title)}</strong></p>
+{body}
+</main>
+<script src="/widget.js" {attrs} defer></script>
+</body>
+</html>
+"""
+
+
+pages = Blueprint("pages")
+widget_files = Blueprint("widget_files")
+
+
+@pages.get("/")
+async def index(request: Request) -> HTTPResponse:
+    """The demo clinic page."""
+    settings: WebSettings = request.app.ctx.settings
+    clinic = request.app.ctx.clinic.get()
+    page = render_page(settings, clinic.clinic_name, clinic.privacy_url)
+    return response.html(page, headers={"Cache-Control": "no-cache"})
+
+
+@widget_files.get("/widget.js")
+async def widget_js(request: Request) -> HTTPResponse:
+    """The widget script (built by `make widget`)."""
+    path: Path = request.app.ctx.settings.widget_js
+    if not path.exists():
+        return response.text("The widget is not built: run `make widget`.", status=503)
+    return response.text(
+        path.read_text(encoding="utf-8"),
+        content_type="application/javascript; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+def create_app(settings: WebSettings, name: str = "clinic_web") -> Sanic:
+    """The demo website app."""
+    app = Sanic(name)
+    app.blueprint(pages)
+    app.blueprint(widget_files)
+
+    @app.before_server_start
+    async def setup(app: Sanic, _loop: object) -> None:
+        app.ctx.settings = settings
+        app.ctx.clinic = SettingsStore(settings.clinic_settings)
+
+    return app
