@@ -79,12 +79,12 @@ async def index(request: Request) -> HTTPResponse:
 
 @widget_files.get("/widget.js")
 async def widget_js(request: Request) -> HTTPResponse:
-    """The widget script (built by `make widget`)."""
-    path: Path = request.app.ctx.settings.widget_js
-    if not path.exists():
+    """The widget script (built by `make widget`, read once at start-up)."""
+    script: str | None = request.app.ctx.widget_js
+    if script is None:
         return response.text("The widget is not built: run `make widget`.", status=503)
     return response.text(
-        path.read_text(encoding="utf-8"),
+        script,
         content_type="application/javascript; charset=utf-8",
         headers={"Cache-Control": "no-cache"},
     )
@@ -100,5 +100,7 @@ def create_app(settings: WebSettings, name: str = "clinic_web") -> Sanic:
     async def setup(app: Sanic, _loop: object) -> None:
         app.ctx.settings = settings
         app.ctx.clinic = SettingsStore(settings.clinic_settings)
+        path = settings.widget_js
+        app.ctx.widget_js = path.read_text(encoding="utf-8") if path.exists() else None
 
     return app
