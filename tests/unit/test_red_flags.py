@@ -98,3 +98,19 @@ def test_red_flag_lay_wording(nlp: Language, text: str, category: str) -> None:
 
 def test_slipped_disc_is_not_a_fall(nlp: Language) -> None:
     assert categories(nlp, "can a slipped disc cause sciatica") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("my foot keeps dragging and it's worse every day", "leg_weakness"),
+        ("I can't stand on tiptoe on my left foot anymore", "leg_weakness"),
+        ("came off my motorbike and now leg pain", "trauma"),
+    ],
+)
+def test_more_lay_wording(nlp: Language, text: str, category: str) -> None:
+    assert category in categories(nlp, text)
+
+
+def test_coming_off_medication_is_not_a_fall(nlp: Language) -> None:
+    assert categories(nlp, "should I come off my painkillers") == []
