@@ -68,18 +68,26 @@ def start_booking() -> list[dict[str, Any]]:
 
 @cache
 def booking_store() -> BookingStore:
-    """The process's booking store (created on first use, not at import)."""
-    return BookingStore(database_url_from_env(), NotifyConfig.from_env().channels)
+    """The process's booking store, its tables created on first use (not at import).
 
-
-def _submit_blocking(request: BookingRequest) -> str:
+    A failure is not cached: the next request tries again.
+    """
     try:
-        store = booking_store()
+        channels = NotifyConfig.from_env().channels
     except NotifyConfigError as error:
         # Storing without the notifications staff rely on would lose the request quietly.
         raise StoreUnavailable("staff notification settings are not valid") from error
-    store.create_schema()
-    return store.submit(request).reference
+    store = BookingStore(database_url_from_env(), channels)
+    try:
+        store.create_schema()
+    except StoreUnavailable:
+        store.dispose()
+        raise
+    return store
+
+
+def _submit_blocking(request: BookingRequest) -> str:
+    return booking_store().submit(request).reference
 
 
 class BookingFormBase(FormValidationAction, ABC):
