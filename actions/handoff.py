@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking import start_booking
 from actions.faq import clinic_settings, send
-from actions.replies import Reply, booking_replies, contact_route
+from actions.replies import Reply, booking_replies, contact_route, manage_replies
 
 
 class ActionHumanHandoff(Action):
@@ -53,9 +53,5 @@ class ActionManageAppointment(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Introduce the change-request form, with the online booking link when set."""
-        settings = await clinic_settings()
-        replies = [Reply("utter_manage_appointment")]
-        if settings.booking_url:
-            replies.append(Reply("utter_booking_link", {"booking_url": settings.booking_url}))
-        send(dispatcher, replies)
+        send(dispatcher, manage_replies(await clinic_settings()))
         return start_booking()

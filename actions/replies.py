@@ -98,13 +98,21 @@ def faq_replies(key: str, topics: Mapping[str, Topic], settings: ClinicSettings)
     return [Reply(f"utter_faq/{key}")]
 
 
+def booking_link(settings: ClinicSettings) -> list[Reply]:
+    """The online booking link, when the clinic has one."""
+    if not settings.booking_url:
+        return []
+    return [Reply("utter_booking_link", {"booking_url": settings.booking_url})]
+
+
 def booking_replies(settings: ClinicSettings) -> list[Reply]:
     """The clinic's booking route: the online booking link when set, then the chat form."""
-    replies = [Reply("utter_booking")]
-    if settings.booking_url:
-        replies.append(Reply("utter_booking_link", {"booking_url": settings.booking_url}))
-    replies.append(Reply("utter_booking_form_intro"))
-    return replies
+    return [Reply("utter_booking"), *booking_link(settings), Reply("utter_booking_form_intro")]
+
+
+def manage_replies(settings: ClinicSettings) -> list[Reply]:
+    """Introduce a change-or-cancel request, with the online booking link when set."""
+    return [Reply("utter_manage_appointment"), *booking_link(settings)]
 
 
 def selected_topic(parse: Mapping[str, Any], topics: Mapping[str, Topic]) -> str | None:
