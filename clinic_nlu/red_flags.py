@@ -1,27 +1,53 @@
-"""Red-flag detection on a spaCy ``Doc`` processed by the clinic pipeline.
+"""Red flags in a message, and whether each one applies: pure spaCy and medspaCy, no Rasa.
 
-A red flag is a symptom that needs a doctor today, not an FAQ answer: loss of bladder or
-bowel control, numbness in the groin or saddle area, sudden or worsening leg weakness,
-symptoms in both legs, sciatica after a serious fall or accident, sciatica with fever.
+A red flag is a symptom that needs a doctor today, not an FAQ answer (NICE CKS, low back pain
+and sciatica): loss of bladder or bowel control, numbness in the groin or saddle area, sudden
+or worsening leg weakness, symptoms in both legs, sciatica after a serious fall or accident,
+sciatica with fever, new back pain with a history of cancer, unexplained weight loss.
 
-The entity ruler of the clinic pipeline (``clinic_nlu.vocabulary``) marks the terms; this
-module decides. Safety beats helpfulness: a mention is enough, negation is not trusted
-("no fever" still gets urgent-care advice, because a false alarm costs a sentence and a
-missed red flag can cost a patient's continence).
+Two steps:
+
+1. **Mentions.** The entity ruler of the clinic pipeline (``clinic_nlu.vocabulary``) marks the
+   terms; a term that is a red flag only with a qualifier ("bladder" + "control") needs one
+   nearby. Each mention is a span in the doc's span group ``red_flags``.
+2. **Context.** ConText (``clinic_nlu.context_rules``: medspaCy's published rules plus lay
+   triggers) marks each mention negated, hypothetical, historical, possible or about family.
+
+What a status means, category by category, is decided here: a negated, hypothetical or
+historical mention does not apply; a possible one does (safety first); a history of cancer is
+the red flag itself, and a relative's cancer is something to ask about, not to alarm about.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from spacy.tokens import Doc, Span
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
 
 from clinic_nlu import vocabulary as v
+from clinic_nlu.context_rules import EXCLUDED_DEFAULTS, patient_rules
 
+SPAN_GROUP = "red_flags"
 # How many tokens either side of a term a qualifier may stand.
 WINDOW = 8
 
-NEGATIONS = frozenset({"n't", "nt", "not", "cannot", "cant", "unable", "no", "never"})
+# Statuses of a mention.
+ASSERTED = "asserted"
+NEGATED = "negated"
+HYPOTHETICAL = "hypothetical"
+HISTORICAL = "historical"
+FAMILY = "family"
+POSSIBLE = "possible"
+
+# Outcomes for a message.
+URGENT = "urgent"  # a red flag that applies: urgent-care advice
+ASK = "ask"  # something to ask about (a relative's cancer, cancer without pain)
+RULED_OUT = "ruled_out"  # red-flag words, none of which applies
+NONE = "none"  # no red-flag words
+
+_NEGATION_TOKENS = frozenset({"n't", "nt", "not", "cannot", "unable", "no", "never"})
 
 # Qualifiers that turn a term into a red flag, by the term's label (lemmas or lower forms).
 QUALIFIERS: dict[str, tuple[str, frozenset[str]]] = {
@@ -51,7 +77,12 @@ QUALIFIERS: dict[str, tuple[str, frozenset[str]]] = {
                 "empty",
                 "emptying",
                 "difficulty",
+                "difficult",
                 "trouble",
+                "struggle",
+                "struggling",
+                "strain",
+                "straining",
                 "problem",
                 "problems",
                 "incontinent",
@@ -64,9 +95,13 @@ QUALIFIERS: dict[str, tuple[str, frozenset[str]]] = {
                 "suddenly",
                 "change",
                 "changes",
+                "able",
+                "tell",
+                "know",
+                "sense",
+                "notice",
             }
-        )
-        | NEGATIONS,
+        ),
     ),
     "RF_SADDLE": (
         v.SADDLE_NUMBNESS,
@@ -87,8 +122,7 @@ QUALIFIERS: dict[str, tuple[str, frozenset[str]]] = {
                 "anaesthesia",
                 "anesthesia",
             }
-        )
-        | NEGATIONS,
+        ),
     ),
     "RF_WEAKNESS": (
         v.LEG_WEAKNESS,
@@ -150,17 +184,64 @@ QUALIFIERS: dict[str, tuple[str, frozenset[str]]] = {
         ),
     ),
 }
+# symptoms that make "my legs" both legs
+QUALIFIERS["RF_LEGS"] = (
+    v.BOTH_LEGS,
+    frozenset(
+        {"numb", "numbness", "tingle", "tingling", "tingly", "weak", "weakness", "ache",
+         "aching", "pain", "painful", "hurt", "hurts", "hurting", "shooting", "burning",
+         "sciatica", "sciatic", "pins", "heavy", "dead", "cramp", "cramping", "electric"}
+    ),
+)
+_CANCER_LABEL = "RF_CANCER"
+# A history of cancer is a red flag with back or leg pain in the same message.
+_PAIN_CONTEXT = frozenset(
+    {"pain", "ache", "aching", "sore", "hurt", "hurts", "hurting", "sciatica", "sciatic",
+     "agony", "throbbing", "shooting", "burning", "numb", "numbness", "tingling"}
+)
 
 # "fall asleep", "fall under my insurance": uses of "fall" that are not a fall.
-_NOT_A_FALL = frozenset({"asleep", "under", "within", "into", "behind", "through"})
+_NOT_A_FALL = frozenset({"asleep", "under", "within", "into", "behind", "apart", "pregnant"})
+
+# The visitor speaking of themselves ("I", "mine"), beside a relative's red flag.
+_SELF = frozenset({"i", "me", "mine", "myself", "im", "ive"})
+
+# In this order: "grandad had cancer" is family first, historical second.
+_CONTEXT_STATUS = (
+    ("is_negated", NEGATED),
+    ("is_hypothetical", HYPOTHETICAL),
+    ("is_family", FAMILY),
+    ("is_historical", HISTORICAL),
+    ("is_uncertain", POSSIBLE),
+)
 
 
 @dataclass(frozen=True)
-class RedFlag:
-    """One red flag found in a message: its category and the words that showed it."""
+class Mention:
+    """One red-flag mention: its category, its words, and whether it applies."""
 
     category: str
     text: str
+    status: str
+    verdict: str
+
+    @property
+    def applies(self) -> bool:
+        """The red flag applies: urgent-care advice."""
+        return self.verdict == URGENT
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What a message's red-flag mentions add up to."""
+
+    outcome: str
+    mentions: tuple[Mention, ...]
+
+    @property
+    def categories(self) -> list[str]:
+        """The categories of the mentions that apply, in order of appearance, once each."""
+        return list(dict.fromkeys(m.category for m in self.mentions if m.applies))
 
 
 def _is_false_fall(span: Span) -> bool:
@@ -172,31 +253,146 @@ def _is_false_fall(span: Span) -> bool:
     return span.end < len(doc) and doc[span.end].lower_ in _NOT_A_FALL
 
 
-def _has_qualifier(span: Span, qualifiers: frozenset[str]) -> bool:
+def _window(span: Span, size: int = WINDOW) -> Span:
     doc = span.doc
-    window = doc[max(0, span.start - WINDOW) : min(len(doc), span.end + WINDOW)]
-    for token in window:
+    return doc[max(0, span.start - size) : min(len(doc), span.end + size)]
+
+
+def _negated_word(token: Token) -> bool:
+    """ "aren't weak", "not numb", "no tingling": a qualifier the visitor denies.
+
+    A denied function ("can't hold", "no control") is a lost function: it still counts.
+    """
+    if token.lemma_ in v.FUNCTION_WORDS:
+        return False
+    before = token.doc[max(0, token.i - 2) : token.i]
+    return any(t.lower_ in _NEGATION_TOKENS or t.lemma_ == "not" for t in before)
+
+
+def _has_qualifier(span: Span, qualifiers: frozenset[str]) -> bool:
+    for token in _window(span):
         if span.start <= token.i < span.end:
             continue
-        if token.lower_ in qualifiers or token.lemma_ in qualifiers:
-            return True
-        if token.ent_type_ == "SYMPTOM" and token.lower_ in qualifiers:
+        if (token.lower_ in qualifiers or token.lemma_ in qualifiers) and not _negated_word(
+            token
+        ):
             return True
     return False
 
 
-def detect_red_flags(doc: Doc) -> list[RedFlag]:
-    """Return the red flags in ``doc``, at most one per category, in order of appearance."""
-    found: dict[str, RedFlag] = {}
-    for span in doc.ents:
-        category: str | None = None
-        if span.label_ == "RED_FLAG":
-            if not _is_false_fall(span):
-                category = span.ent_id_
-        elif span.label_ in QUALIFIERS:
-            flag_category, qualifiers = QUALIFIERS[span.label_]
-            if _has_qualifier(span, qualifiers):
-                category = flag_category
-        if category and category not in found:
-            found[category] = RedFlag(category=category, text=span.text)
-    return list(found.values())
+def _lost_function(span: Span) -> bool:
+    """ "can't pee", "not able to go to the toilet": a negated bodily function."""
+    doc = span.doc
+    for token in doc[max(0, span.start - 5) : span.start]:
+        if token.lower_ in _NEGATION_TOKENS or token.lemma_ == "not":
+            return True
+    return span.start > 0 and doc[span.start - 1].lemma_ in v.FUNCTION_WORDS
+
+
+def _category(span: Span) -> str | None:
+    if span.label_ == "RED_FLAG":
+        return None if _is_false_fall(span) else str(span.ent_id_)
+    if span.label_ == _CANCER_LABEL:
+        return v.CANCER
+    if span.label_ not in QUALIFIERS:
+        return None
+    if span.label_ == "RF_LEGS" and span.start > 0 and span.doc[span.start - 1].lower_ == "on":
+        return None  # "on my feet all day"
+    category, qualifiers = QUALIFIERS[span.label_]
+    if _has_qualifier(span, qualifiers):
+        return category
+    if span.label_ == "RF_CONTINENCE" and _lost_function(span):
+        return category
+    return None
+
+
+def candidate_spans(doc: Doc) -> list[Span]:
+    """The red-flag mentions of ``doc``, each labelled with its category."""
+    spans = []
+    for ent in doc.ents:
+        category = _category(ent)
+        if category is not None:
+            spans.append(Span(doc, ent.start, ent.end, label=category))
+    return spans
+
+
+def _status(span: Span) -> str:
+    for attribute, status in _CONTEXT_STATUS:
+        if getattr(span._, attribute):
+            return status
+    return ASSERTED
+
+
+def _speaks_of_self(doc: Doc) -> bool:
+    """ "I", "mine", or "my" before a symptom or body part ("my sciatica", "my back")."""
+    for token in doc:
+        if token.lower_ in _SELF:
+            return True
+        if token.lower_ == "my" and token.i + 1 < len(doc):
+            following = doc[token.i + 1]
+            if following.ent_type_ in ("SYMPTOM", "BODY_PART") or following.lower_ == "own":
+                return True
+    return False
+
+
+def _verdict(span: Span, status: str) -> str:
+    """Whether a mention with this status applies (URGENT), is to ask about (ASK), or not."""
+    doc, category = span.doc, span.label_
+    if status in (NEGATED, HYPOTHETICAL):
+        return RULED_OUT
+    if status == FAMILY and _speaks_of_self(doc):
+        # "my husband can't pee" is his red flag; "my sister gets foot drop, mine is only
+        # an ache" may not be the visitor's: ask
+        return ASK
+    if category == v.CANCER:
+        # a history of cancer is the red flag itself, with back or leg pain
+        has_pain = any(t.lower_ in _PAIN_CONTEXT or t.lemma_ in _PAIN_CONTEXT for t in doc)
+        return URGENT if has_pain else ASK
+    if status == HISTORICAL:
+        return RULED_OUT
+    if status == POSSIBLE and span.text in v.DIAGNOSES:
+        # "worried about cauda equina": a fear of a diagnosis, not a symptom: ask
+        return ASK
+    return URGENT
+
+
+class RedFlagDetector:
+    """Finds red-flag mentions and decides, with ConText, whether each one applies."""
+
+    def __init__(self, nlp: Language) -> None:
+        """Build ConText for ``nlp``'s vocabulary: medspaCy's rules plus the lay rules."""
+        from medspacy.context import ConText, ConTextRule
+
+        self._context: Any = ConText(
+            nlp,
+            rules=None,
+            input_span_type="group",
+            span_group_name=SPAN_GROUP,
+            prune_on_target_overlap=True,
+        )
+        published = ConTextRule.from_json(self._context.DEFAULT_RULES_FILEPATH)
+        rules = [r for r in published if r.literal not in EXCLUDED_DEFAULTS]
+        rules += [ConTextRule(**rule) for rule in patient_rules()]
+        for rule in rules:
+            if rule.direction == "TERMINATE":
+                # medspaCy 1.2 limits a trigger's scope only where the two scopes overlap,
+                # and its overlap test misses a terminator's whole-sentence scope that
+                # contains a trigger's shorter one: a one-token scope keeps the test true.
+                rule.max_scope = 1
+        self._context.add(rules)
+
+    def assess(self, doc: Doc) -> Assessment:
+        """The red-flag mentions of ``doc`` (one processed by the clinic pipeline)."""
+        spans = candidate_spans(doc)
+        if not spans:
+            return Assessment(NONE, ())
+        doc.spans[SPAN_GROUP] = spans
+        self._context(doc)
+        mentions = []
+        for span in doc.spans[SPAN_GROUP]:
+            status = _status(span)
+            category = span.label_
+            mentions.append(Mention(category, span.text, status, _verdict(span, status)))
+        verdicts = {m.verdict for m in mentions}
+        outcome = URGENT if URGENT in verdicts else ASK if ASK in verdicts else RULED_OUT
+        return Assessment(outcome, tuple(mentions))

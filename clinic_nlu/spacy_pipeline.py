@@ -2,8 +2,9 @@
 
 spaCy's official English models are downloaded from outside the package registries, which
 this project cannot rely on. The pipeline is built instead from packages PyPI ships:
-a blank English tokenizer, lookup lemmas from ``spacy-lookups-data``, and an entity ruler
-with the clinic's vocabulary (``clinic_nlu.vocabulary``). The result is deterministic.
+a blank English tokenizer, a rule-based sentencizer, lookup lemmas from
+``spacy-lookups-data``, and an entity ruler with the clinic's vocabulary
+(``clinic_nlu.vocabulary``). The result is deterministic.
 
     python -m clinic_nlu.spacy_pipeline build/spacy/en_clinic
 """
@@ -25,8 +26,10 @@ PIPELINE_VERSION = "1.0.0"
 
 
 def build_pipeline() -> Language:
-    """Return the initialised clinic pipeline: tokenizer, lookup lemmatizer, entity ruler."""
+    """Return the initialised clinic pipeline: sentencizer, lookup lemmatizer, entity ruler."""
     nlp = spacy.blank("en")
+    # sentence boundaries: ConText's triggers reach to the end of their sentence at most
+    nlp.add_pipe("sentencizer")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "validate": True})
     nlp.initialize()  # loads the lookup tables from spacy-lookups-data
@@ -36,7 +39,7 @@ def build_pipeline() -> Language:
         ruler.add_patterns(entity_ruler_patterns())  # type: ignore[attr-defined]
     nlp.meta["name"] = PIPELINE_NAME
     nlp.meta["version"] = PIPELINE_VERSION
-    nlp.meta["description"] = "Clinic assistant pipeline: tokens, lookup lemmas, clinical terms."
+    nlp.meta["description"] = "Clinic assistant pipeline: tokens, sentences, lookup lemmas, clinical terms."
     return nlp
 
 

@@ -7,8 +7,12 @@ can use ``LEMMA`` so that "fell", "falling" and "fallen" all match the lemma "fa
 Labels:
 - ``BODY_PART``, ``SYMPTOM``, ``TREATMENT``: general clinical terms.
 - ``RED_FLAG`` (with an ``id`` naming the category): a red flag on its own.
-- ``RF_CONTINENCE``, ``RF_SADDLE``, ``RF_WEAKNESS``: a red flag only together with a
-  qualifier nearby (see ``clinic_nlu.red_flags``), e.g. "bladder" + "control".
+- ``RF_CONTINENCE``, ``RF_SADDLE``, ``RF_WEAKNESS``, ``RF_BOTH``: a red flag only together
+  with a qualifier nearby (see ``clinic_nlu.red_flags``), e.g. "bladder" + "control".
+- ``RF_CANCER``: cancer, a red flag together with back or leg pain in the same message.
+
+Whether a mention applies (not negated, hypothetical or over) is decided by ConText
+(``clinic_nlu.context_rules``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,80 @@ LEG_WEAKNESS = "leg_weakness"
 BOTH_LEGS = "both_legs"
 TRAUMA = "trauma"
 FEVER = "fever"
-CATEGORIES = (BLADDER_BOWEL, SADDLE_NUMBNESS, LEG_WEAKNESS, BOTH_LEGS, TRAUMA, FEVER)
+CANCER = "cancer"
+WEIGHT_LOSS = "weight_loss"
+CATEGORIES = (
+    BLADDER_BOWEL,
+    SADDLE_NUMBNESS,
+    LEG_WEAKNESS,
+    BOTH_LEGS,
+    TRAUMA,
+    FEVER,
+    CANCER,
+    WEIGHT_LOSS,
+)
+
+# Names of a red-flag diagnosis rather than of a symptom: feared ("worried about cauda
+# equina") they are asked about, not alarmed about.
+DIAGNOSES = frozenset({"cauda equina", "cauda equina syndrome"})
+
+# Loss of function: "can't control", "no feeling", "unable to hold", "can't pee". A negation
+# before one of these words (lemmas) states a symptom rather than denying one.
+FUNCTION_WORDS = (
+    "control",
+    "feel",
+    "feeling",
+    "sensation",
+    "hold",
+    "lift",
+    "stand",
+    "walk",
+    "move",
+    "strength",
+    "power",
+    "pee",
+    "wee",
+    "poo",
+    "poop",
+    "urinate",
+    "pass",
+    "empty",
+    "tell",
+    "sense",
+    "go",
+    "make",
+    "stop",
+    "push",
+    "raise",
+    "rise",
+    "climb",
+    "bend",
+    "balance",
+)
+# Words that may stand between a negation and such a function word.
+FUNCTION_FILLERS = (
+    "be",
+    "been",
+    "able",
+    "to",
+    "really",
+    "properly",
+    "even",
+    "fully",
+    "full",
+    "much",
+    "any",
+    "have",
+    "has",
+    "had",
+    "get",
+    "my",
+    "the",
+    "of",
+    "longer",
+    "quite",
+    "seem",
+)
 
 BODY_PARTS = [
     "back",
@@ -122,6 +199,26 @@ TREATMENTS = [
     "painkillers",
 ]
 
+VEHICLES = (
+    "car",
+    "bike",
+    "motorbike",
+    "motorcycle",
+    "scooter",
+    "moped",
+    "van",
+    "truck",
+    "lorry",
+    "bus",
+    "horse",
+    "quad",
+    "ebike",
+    "bicycle",
+    "skis",
+    "snowboard",
+    "skateboard",
+)
+
 # Red flags that need no qualifier.
 DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
     BLADDER_BOWEL: [
@@ -186,6 +283,16 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "tip toe",
         "tip toes",
         "tip-toe",
+        # "can't stand on my heel", "cannot walk on my toes"
+        [
+            {"LOWER": {"IN": ["n't", "nt", "not", "cannot", "unable", "barely", "hardly"]}},
+            {"LOWER": {"IN": ["to", "be", "able", "even", "really", "properly"]}, "OP": "*"},
+            {"LEMMA": {"IN": ["stand", "walk", "go", "balance", "push", "get", "rise", "up"]}},
+            {"LOWER": {"IN": ["up", "on", "onto"]}, "OP": "*"},
+            {"LOWER": {"IN": ["my", "the", "his", "her"]}, "OP": "?"},
+            {"LOWER": {"IN": ["left", "right", "bad"]}, "OP": "?"},
+            {"LEMMA": {"IN": ["heel", "toe", "tiptoe", "tiptoes"]}},
+        ],
         "foot drags",
         "leg drags",
         [
@@ -196,6 +303,36 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "trip over my foot",
         "tripping over my foot",
         "lost strength",
+        # "losing the power in my leg", "lost all strength"
+        [
+            {"LOWER": {"IN": ["lost", "losing", "lose", "loses"]}},
+            {"LOWER": {"IN": ["the", "my", "all", "its", "some", "much"]}, "OP": "?"},
+            {"LOWER": {"IN": ["strength", "power", "force"]}},
+        ],
+        # "my foot won't lift", "my leg won't work", "can't move my leg"
+        [
+            {"LEMMA": {"IN": ["foot", "leg", "toe", "ankle"]}},
+            {"LOWER": {"IN": ["wo", "ca", "will", "does", "do", "just", "wont", "cant"]}},
+            {"LEMMA": "not", "OP": "?"},
+            {"LOWER": {"IN": ["lift", "work", "move", "respond", "bend", "hold"]}},
+        ],
+        [
+            {"LOWER": {"IN": ["ca", "can", "could", "cannot"]}},
+            {"LEMMA": "not", "OP": "?"},
+            {"LOWER": {"IN": ["move", "lift", "raise"]}},
+            {"LOWER": {"IN": ["my", "the", "his", "her"]}},
+            {"LOWER": {"IN": ["left", "right", "bad"]}, "OP": "?"},
+            {"LEMMA": {"IN": ["leg", "foot", "toe", "ankle"]}},
+        ],
+        # "can barely take my own weight", "can't bear weight on it"
+        [
+            {"LOWER": {"IN": ["n't", "nt", "not", "cannot", "barely", "hardly", "unable"]}},
+            {"LOWER": {"IN": ["to", "be", "able", "even", "really"]}, "OP": "*"},
+            {"LEMMA": {"IN": ["take", "bear", "hold", "support", "put"]}},
+            {"LOWER": {"IN": ["my", "any", "the", "his", "her", "much"]}, "OP": "?"},
+            {"LOWER": "own", "OP": "?"},
+            {"LOWER": "weight"},
+        ],
         "losing strength",
         "no strength",
         "legs collapsed",
@@ -240,8 +377,6 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "bilateral",
         "bilaterally",
         "two legs",
-        "my legs",
-        "my feet",
         "both leg",
         "legs are both",
         "legs both",
@@ -256,6 +391,28 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "right and left leg",
         "one leg then the other",
         "other leg too",
+        "the other leg",
+        # "it was on the left and now it's on the right too"
+        [
+            {"LOWER": {"IN": ["left", "right", "other"]}},
+            {"LOWER": {"IN": ["leg", "side", "one"]}, "OP": "?"},
+            {"LOWER": {"IN": ["too", "aswell"]}},
+        ],
+        [
+            {"LOWER": {"IN": ["left", "right", "other"]}},
+            {"LOWER": {"IN": ["leg", "side", "one"]}, "OP": "?"},
+            {"LOWER": "as"},
+            {"LOWER": "well"},
+        ],
+        "my other leg",
+        "into the other",
+        # "down the left and the right leg"
+        [
+            {"LOWER": {"IN": ["left", "right"]}},
+            {"LOWER": {"IN": ["and", "&", "plus"]}},
+            {"LOWER": "the", "OP": "?"},
+            {"LOWER": {"IN": ["right", "left"]}},
+        ],
         "other leg as well",
         "other leg now",
         "the other side too",
@@ -268,6 +425,42 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "accident",
         "car crash",
         "crash",
+        # "crashed my bike", "crashed into a wall" (not "my laptop keeps crashing")
+        [
+            {"LOWER": {"IN": ["crashed", "crashing", "crash", "came", "thrown", "fell"]}},
+            {"IS_ALPHA": True, "OP": "?"},
+            {"IS_ALPHA": True, "OP": "?"},
+            {"LOWER": {"IN": list(VEHICLES)}},
+        ],
+        [{"LOWER": {"IN": ["crashed", "crashing"]}}, {"LOWER": "into"}],
+        [
+            {"LOWER": {"IN": list(VEHICLES)}},
+            {"LOWER": {"IN": ["crash", "crashed", "accident", "collision", "smash", "wreck"]}},
+        ],
+        [{"LOWER": {"IN": ["tackle", "tackled"]}}],
+        "motorbike accident",
+        "bike accident",
+        # "slipped in the shower", but not "slipped disc"
+        [
+            {"LOWER": {"IN": ["slipped", "slipping", "slip"]}},
+            {"LOWER": {"IN": ["in", "on", "off", "down", "over", "and"]}},
+        ],
+        [
+            {"LOWER": {"IN": ["landed", "landing", "land"]}},
+            {"LOWER": {"IN": ["really", "so", "very", "quite", "pretty", "right"]}, "OP": "?"},
+            {"LOWER": {"IN": ["flat", "hard", "awkwardly", "badly", "heavily", "on"]}},
+        ],
+        [
+            {"LOWER": {"IN": ["hit", "banged", "bashed", "smacked", "whacked"]}},
+            {"LOWER": {"IN": ["my", "his", "her"]}},
+            {"LOWER": {"IN": ["lower", "low", "upper"]}, "OP": "?"},
+            {"LOWER": {"IN": ["back", "head", "bum", "tailbone", "coccyx", "spine", "hip"]}},
+        ],
+        "went down hard",
+        [
+            {"LOWER": {"IN": ["serious", "bad", "major", "nasty", "big", "heavy"]}},
+            {"LOWER": {"IN": ["injury", "fall", "accident", "crash", "tumble"]}},
+        ],
         "collision",
         "whiplash",
         "trauma",
@@ -300,7 +493,9 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "fevers",
         "high temperature",
         "a temperature",
-        "temperature",
+        "temperature of",
+        "my temperature",
+        "running a temperature",
         "chills",
         "shivering",
         "shivers",
@@ -311,12 +506,64 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "rigors",
         "hot and cold",
         "feeling very unwell",
+        # feeling systemically unwell: "I feel awful", "feeling really ill"
+        [
+            {"LEMMA": "feel"},
+            {"LOWER": {"IN": ["really", "so", "very", "quite", "absolutely", "generally"]},
+             "OP": "?"},
+            {"LOWER": {"IN": ["awful", "ill", "unwell", "poorly", "feverish", "shivery"]}},
+        ],
         "flu-like",
         "high temp",
         "running a temp",
         "sweating at night",
-        "infection",
+        "drenched in sweat",
+        "soaked in sweat",
+        "shivery",
+        "temp of",
+        [{"LOWER": {"IN": ["a", "high", "running", "got"]}}, {"LOWER": "temp"}],
         "feverishness",
+    ],
+    WEIGHT_LOSS: [
+        "weight loss",
+        "weightloss",
+        "losing weight",
+        "lost weight",
+        "weight has dropped",
+        "weight is dropping",
+        "weight keeps dropping",
+        "weight dropping",
+        "dropped weight",
+        "dropping weight",
+        # "lost a lot of weight", "been losing so much weight"
+        [
+            {"LOWER": {"IN": ["lost", "losing", "dropped", "dropping", "shed", "shedding"]}},
+            {"IS_ALPHA": True, "OP": "?"},
+            {"IS_ALPHA": True, "OP": "?"},
+            {"IS_ALPHA": True, "OP": "?"},
+            {"IS_ALPHA": True, "OP": "?"},
+            {"LOWER": {"IN": ["weight", "kilos", "kg", "kgs", "pounds", "lbs", "lb", "stone"]}},
+        ],
+        # "lost 10kg", "dropped about 8 pounds"
+        [
+            {"LOWER": {"IN": ["lost", "losing", "dropped", "dropping", "shed"]}},
+            {"LOWER": {"IN": ["about", "around", "nearly", "almost", "over", "like", "roughly"]},
+             "OP": "?"},
+            {"LIKE_NUM": True},
+            {"LOWER": {"IN": ["kilos", "kilo", "kg", "kgs", "pounds", "lbs", "lb", "stone", "st"]}},
+        ],
+        "clothes are falling off me",
+        "clothes are hanging off me",
+        "getting thinner",
+        "not trying to lose weight",
+        "without trying to lose weight",
+        "weight without trying",
+        # "i lose weight without diet"
+        [
+            {"LOWER": {"IN": ["lose", "losing", "lost"]}},
+            {"LOWER": "weight"},
+            {"LOWER": {"IN": ["without", "for"]}},
+        ],
     ],
 }
 
@@ -369,6 +616,15 @@ QUALIFIED_TERMS: dict[str, list[str]] = {
         "scrotum",
         "testicles",
         "between my legs",
+        "between the legs",
+        "bum hole",
+        "bumhole",
+        "arsehole",
+        "my bits",
+        "her bits",
+        "his bits",
+        "down below",
+        "where i sit",
         "around my bottom",
         "my bottom",
         "buttocks and groin",
@@ -382,6 +638,39 @@ QUALIFIED_TERMS: dict[str, list[str]] = {
     "RF_WEAKNESS": ["weak", "weakness", "weakened", "strength", "floppy", "heavy", "wobbly"],
     # "both" with a leg, foot or side nearby: "it used to be one leg, now it's both"
     "RF_BOTH": ["both"],
+    # "my legs", "my feet" with a symptom nearby: "my legs are numb" (not "on my feet all day")
+    "RF_LEGS": ["my legs", "my feet", "my thighs", "my calves", "his legs", "her legs"],
+    # cancer, now or in the past: a red flag with new back or leg pain (NICE CKS)
+    "RF_CANCER": [
+        "cancer",
+        "cancers",
+        "tumour",
+        "tumours",
+        "tumor",
+        "tumors",
+        "malignancy",
+        "malignant",
+        "chemo",
+        "chemotherapy",
+        "radiotherapy",
+        "radiation therapy",
+        "radiation treatment",
+        "oncologist",
+        "oncology",
+        "metastases",
+        "metastasis",
+        "metastatic",
+        "secondaries",
+        "lymphoma",
+        "leukaemia",
+        "leukemia",
+        "myeloma",
+        "melanoma",
+        "carcinoma",
+        "sarcoma",
+        "mastectomy",
+        "in remission",
+    ],
 }
 
 

@@ -1,17 +1,33 @@
-"""Red-flag detection on the real clinic spaCy pipeline."""
+"""Red flags and whether they apply (ConText), on the real clinic spaCy pipeline."""
 
 from __future__ import annotations
 
 import pytest
 from spacy.language import Language
 
-from clinic_nlu.red_flags import detect_red_flags
+from clinic_nlu.red_flags import (
+    ASK,
+    NONE,
+    RULED_OUT,
+    URGENT,
+    Assessment,
+    RedFlagDetector,
+)
 from clinic_nlu.spacy_pipeline import build_pipeline
 
 
-def categories(nlp: Language, text: str) -> list[str]:
+@pytest.fixture(scope="module")
+def detector(nlp: Language) -> RedFlagDetector:
+    return RedFlagDetector(nlp)
+
+
+def assess(nlp: Language, text: str) -> Assessment:
     # Rasa lower-cases messages before spaCy sees them.
-    return [flag.category for flag in detect_red_flags(nlp(text.lower()))]
+    return RedFlagDetector(nlp).assess(nlp(text.lower()))
+
+
+def categories(nlp: Language, text: str) -> list[str]:
+    return assess(nlp, text).categories
 
 
 @pytest.mark.parametrize(
@@ -68,7 +84,7 @@ def test_one_flag_per_category(nlp: Language) -> None:
 
 def test_build_is_deterministic() -> None:
     first, second = build_pipeline(), build_pipeline()
-    assert first.pipe_names == second.pipe_names == ["lemmatizer", "entity_ruler"]
+    assert first.pipe_names == second.pipe_names == ["sentencizer", "lemmatizer", "entity_ruler"]
     text = "both legs are numb and i fell"
     assert [(e.text, e.label_) for e in first(text).ents] == [
         (e.text, e.label_) for e in second(text).ents
@@ -114,3 +130,70 @@ def test_more_lay_wording(nlp: Language, text: str, category: str) -> None:
 
 def test_coming_off_medication_is_not_a_fall(nlp: Language) -> None:
     assert categories(nlp, "should I come off my painkillers") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [
+        # the issue's examples: ruled out, so not urgent
+        ("no fever, no weakness, just an ache down the back of my thigh. does needling hurt?",
+         RULED_OUT),
+        ("my GP already ruled out cauda equina, so can I book dry needling for my sciatica?",
+         RULED_OUT),
+        ("it's only in one leg, not both", RULED_OUT),
+        ("I had a fall years ago but that's healed", RULED_OUT),
+        ("what if I get a fever after needling?", RULED_OUT),
+        ("my bladder and bowels are fine, it's just my bum that aches", NONE),
+        ("i dont have a fever", RULED_OUT),
+        ("my legs aren't weak, it's only the pain", NONE),
+        # ordinary sciatica: no red-flag words at all
+        ("shooting pain down the back of my leg to my foot", NONE),
+        ("sciatica down my left leg", NONE),
+        ("pain down my leg", NONE),
+        # stated red flags, including the ways people deny a function they have lost
+        ("I've lost control of my bladder since yesterday", URGENT),
+        ("i can't control my bladder", URGENT),
+        ("i have no feeling in my groin", URGENT),
+        ("i cant pee and my back is agony", URGENT),
+        ("i dont make it to the toilet in time anymore", URGENT),
+        ("no fever, but my legs are both going numb", URGENT),
+        ("no fever, i've been wetting myself", URGENT),
+        ("not just one leg, both now", URGENT),
+        ("I think I might be losing some bladder control", URGENT),
+        ("my husband can't pee since his back went", URGENT),
+        # the two red flags the vocabulary lacked
+        ("had breast cancer three years ago and now this new back pain", URGENT),
+        ("lost 8 kilos without trying and my lower back aches all the time", URGENT),
+        ("i'm in remission from lymphoma and have new pain in my lower back", URGENT),
+        # something to ask about rather than alarm about
+        ("my dad had bowel cancer, my sciatica is just from sitting", ASK),
+        ("I'm worried about cauda equina", ASK),
+        ("I had chemo last year, is dry needling safe for me?", ASK),
+    ],
+)
+def test_context_decides_whether_a_red_flag_applies(
+    detector: RedFlagDetector, nlp: Language, text: str, outcome: str
+) -> None:
+    assert detector.assess(nlp(text.lower())).outcome == outcome
+
+
+def test_mentions_carry_their_status(detector: RedFlagDetector, nlp: Language) -> None:
+    assessment = detector.assess(nlp("no fever but i can't feel my groin"))
+    statuses = {m.category: m.status for m in assessment.mentions}
+    assert statuses == {"fever": "negated", "saddle_numbness": "asserted"}
+    assert assessment.categories == ["saddle_numbness"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "whats the top temperature tomorrow in leeds",
+        "zoom keeps crashing on my laptop",
+        "should i just potter about gently after the session or put my feet up",
+        "i sit on a hard stool at work all day, can that irritate the sciatic nerve",
+        "can a slipped disc cause sciatica",
+        "is there a risk of infection from the needles",
+    ],
+)
+def test_everyday_words_are_not_red_flags(detector: RedFlagDetector, nlp: Language, text: str) -> None:
+    assert detector.assess(nlp(text.lower())).outcome == NONE
