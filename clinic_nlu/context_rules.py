@@ -42,8 +42,27 @@ _FUNCTION = {"LEMMA": {"IN": list(v.FUNCTION_WORDS)}}
 # "can not hold", "do n't make it": the auxiliary too, so that medspaCy's "can not" and
 # "was not" triggers, which start there, fall inside the longer pseudo-trigger
 _MODAL = {
-    "LOWER": {"IN": ["can", "ca", "could", "do", "does", "did", "will", "wo", "would", "is",
-                     "are", "was", "am", "have", "has", "had", "i"]},
+    "LOWER": {
+        "IN": [
+            "can",
+            "ca",
+            "could",
+            "do",
+            "does",
+            "did",
+            "will",
+            "wo",
+            "would",
+            "is",
+            "are",
+            "was",
+            "am",
+            "have",
+            "has",
+            "had",
+            "i",
+        ]
+    },
     "OP": "?",
 }
 
@@ -75,205 +94,672 @@ PATIENT_RULES: list[Rule] = [
         "can't control / no feeling / unable to hold",
         PSEUDO,
         "PSEUDO",
-        [_MODAL, {"LOWER": {"IN": [*_NOT, "cannot", "unable", "no", "never", "hardly", "barely"]}},
-         _FILLER, _FUNCTION, {"LOWER": {"IN": ["if", "whether", "when"]}, "OP": "?"}],
+        [
+            _MODAL,
+            {"LOWER": {"IN": [*_NOT, "cannot", "unable", "no", "never", "hardly", "barely"]}},
+            _FILLER,
+            _FUNCTION,
+            {"LOWER": {"IN": ["if", "whether", "when"]}, "OP": "?"},
+        ],
     ),
-    _rule("no longer able to", PSEUDO, "PSEUDO", [{"LOWER": "no"}, {"LOWER": "longer"}, _FILLER,
-                                                 _FUNCTION]),
+    _rule(
+        "no longer able to",
+        PSEUDO,
+        "PSEUDO",
+        [{"LOWER": "no"}, {"LOWER": "longer"}, _FILLER, _FUNCTION],
+    ),
     # "not just one leg, both now": NegEx's pseudo-negations ("not only")
-    _rule("not just", PSEUDO, "PSEUDO", [{"LOWER": {"IN": _NOT}}, {"LOWER": {"IN": ["just",
-                                                                                     "only"]}}]),
+    _rule(
+        "not just", PSEUDO, "PSEUDO", [{"LOWER": {"IN": _NOT}}, {"LOWER": {"IN": ["just", "only"]}}]
+    ),
     # "wondering if", "not sure if": an indirect question, not a condition
     _rule(
         "wondering if",
         PSEUDO,
         "PSEUDO",
-        [{"LOWER": {"IN": ["wondering", "wonder", "sure", "know", "asking", "see", "check",
-                           "tell", "ask", "unsure", "whether"]}},
-         {"LOWER": {"IN": ["if", "whether"]}}],
+        [
+            {
+                "LOWER": {
+                    "IN": [
+                        "wondering",
+                        "wonder",
+                        "sure",
+                        "know",
+                        "asking",
+                        "see",
+                        "check",
+                        "tell",
+                        "ask",
+                        "unsure",
+                        "whether",
+                    ]
+                }
+            },
+            {"LOWER": {"IN": ["if", "whether"]}},
+        ],
     ),
     # --- negation
     # "dont have", "havent had": medspaCy's "not" rule without the apostrophe
-    _rule("nt", NEGATED, "FORWARD", [{"LOWER": "nt"}, {"LOWER": {"IN": ["have", "had", "feel",
-                                                                         "get", "got"]},
-                                                        "OP": "?"}], max_scope=8),
+    _rule(
+        "nt",
+        NEGATED,
+        "FORWARD",
+        [{"LOWER": "nt"}, {"LOWER": {"IN": ["have", "had", "feel", "get", "got"]}, "OP": "?"}],
+        max_scope=8,
+    ),
     _rule("never", NEGATED, "FORWARD", [{"LOWER": "never"}], max_scope=6),
     # "numbness down there? none of that", "nothing like that" (not a bare "nothing":
     # "it feels like sitting on nothing")
-    _rule("none of that", NEGATED, "BACKWARD",
-          [{"LOWER": {"IN": ["none", "nothing", "neither"]}},
-           {"LOWER": {"IN": ["of", "like"]}},
-           {"LOWER": {"IN": ["that", "those", "these", "them", "this", "it"]}}],
-          max_scope=10),
-    _rule("nothing in", NEGATED, "FORWARD",
-          [{"LOWER": {"IN": ["nothing", "none"]}},
-           {"LOWER": {"IN": ["in", "on", "with", "down", "going", "into", "from"]}}], max_scope=6),
+    _rule(
+        "none of that",
+        NEGATED,
+        "BACKWARD",
+        [
+            {"LOWER": {"IN": ["none", "nothing", "neither"]}},
+            {"LOWER": {"IN": ["of", "like"]}},
+            {"LOWER": {"IN": ["that", "those", "these", "them", "this", "it"]}},
+        ],
+        max_scope=10,
+    ),
+    _rule(
+        "nothing in",
+        NEGATED,
+        "FORWARD",
+        [
+            {"LOWER": {"IN": ["nothing", "none"]}},
+            {"LOWER": {"IN": ["in", "on", "with", "down", "going", "into", "from"]}},
+        ],
+        max_scope=6,
+    ),
     _rule("nor", NEGATED, "FORWARD", [{"LOWER": {"IN": ["nor", "neither"]}}], max_scope=5),
     # "bladder and bowels are fine", "my bladder is totally normal"
     _rule(
         "is fine",
         NEGATED,
         "BACKWARD",
-        [{"LOWER": {"IN": ["is", "are", "'s", "s", "seem", "seems", "feel", "feels", "been",
-                           "working", "stayed", "remain", "remains"]}},
-         {"LOWER": {"IN": ["totally", "completely", "perfectly", "all", "absolutely", "still",
-                           "both", "100", "%"]}, "OP": "*"},
-         {"LOWER": {"IN": ["fine", "normal", "ok", "okay", "unaffected", "unchanged", "alright",
-                           "clear"]}}],
+        [
+            {
+                "LOWER": {
+                    "IN": [
+                        "is",
+                        "are",
+                        "'s",
+                        "s",
+                        "seem",
+                        "seems",
+                        "feel",
+                        "feels",
+                        "been",
+                        "working",
+                        "stayed",
+                        "remain",
+                        "remains",
+                    ]
+                }
+            },
+            {
+                "LOWER": {
+                    "IN": [
+                        "totally",
+                        "completely",
+                        "perfectly",
+                        "all",
+                        "absolutely",
+                        "still",
+                        "both",
+                        "100",
+                        "%",
+                    ]
+                },
+                "OP": "*",
+            },
+            {
+                "LOWER": {
+                    "IN": [
+                        "fine",
+                        "normal",
+                        "ok",
+                        "okay",
+                        "unaffected",
+                        "unchanged",
+                        "alright",
+                        "clear",
+                    ]
+                }
+            },
+        ],
         max_scope=6,
     ),
     # "can still control my bladder", "still have full feeling"
     _rule("still", NEGATED, "FORWARD", [{"LOWER": "still"}, _FILLER, _FUNCTION], max_scope=5),
-    _rule("no problem with", NEGATED, "FORWARD",
-          [{"LOWER": {"IN": ["no", "zero", "without"]}},
-           {"LOWER": {"IN": ["problem", "problems", "issue", "issues", "trouble", "change",
-                              "changes", "sign", "signs"]}}], max_scope=8),
+    _rule(
+        "no problem with",
+        NEGATED,
+        "FORWARD",
+        [
+            {"LOWER": {"IN": ["no", "zero", "without"]}},
+            {
+                "LOWER": {
+                    "IN": [
+                        "problem",
+                        "problems",
+                        "issue",
+                        "issues",
+                        "trouble",
+                        "change",
+                        "changes",
+                        "sign",
+                        "signs",
+                    ]
+                }
+            },
+        ],
+        max_scope=8,
+    ),
     # "GP checked for cauda equina", "the MRI was clear", "doctor said it's not"
-    _rule("checked", NEGATED, "BIDIRECTIONAL",
-          [{"LOWER": {"IN": ["checked", "tested", "scanned", "excluded", "cleared", "clear"]}}],
-          max_scope=8, excluded_types=[v.CANCER]),
-    _rule("not cauda equina", NEGATED, "FORWARD",
-          [{"LOWER": {"IN": ["said", "says", "told", "confirmed"]}},
-           {"LOWER": {"IN": ["it", "it's", "its", "there", "i", "me"]}, "OP": "*"},
-           {"LOWER": {"IN": ["'s", "is", "was", "wasn't", "isn't", "had", "have", "no"]},
-            "OP": "*"},
-           {"LOWER": {"IN": [*_NOT, "no"]}}], max_scope=8),
+    _rule(
+        "checked",
+        NEGATED,
+        "BIDIRECTIONAL",
+        [{"LOWER": {"IN": ["checked", "tested", "scanned", "excluded", "cleared", "clear"]}}],
+        max_scope=8,
+        excluded_types=[v.CANCER],
+    ),
+    _rule(
+        "not cauda equina",
+        NEGATED,
+        "FORWARD",
+        [
+            {"LOWER": {"IN": ["said", "says", "told", "confirmed"]}},
+            {"LOWER": {"IN": ["it", "it's", "its", "there", "i", "me"]}, "OP": "*"},
+            {
+                "LOWER": {"IN": ["'s", "is", "was", "wasn't", "isn't", "had", "have", "no"]},
+                "OP": "*",
+            },
+            {"LOWER": {"IN": [*_NOT, "no"]}},
+        ],
+        max_scope=8,
+    ),
     # --- hypothetical and general questions about red flags
-    _rule("what if", HYPOTHETICAL, "FORWARD",
-          [{"LOWER": {"IN": ["what", "and"]}, "OP": "?"},
-           {"LOWER": {"IN": ["if", "incase", "unless", "suppose", "supposing", "should"]}}],
-          max_scope=8),
+    _rule(
+        "what if",
+        HYPOTHETICAL,
+        "FORWARD",
+        [
+            {"LOWER": {"IN": ["what", "and"]}, "OP": "?"},
+            {"LOWER": {"IN": ["if", "incase", "unless", "suppose", "supposing", "should"]}},
+        ],
+        max_scope=8,
+    ),
     _rule("in case", HYPOTHETICAL, "FORWARD", [{"LOWER": "in"}, {"LOWER": "case"}], max_scope=8),
-    _rule("in case it happens", HYPOTHETICAL, "BACKWARD",
-          [{"LOWER": {"IN": ["in", "if", "when"]}}, {"LOWER": "case", "OP": "?"},
-           {"LOWER": {"IN": ["it", "that", "this", "they"]}}, {"LOWER": "ever", "OP": "?"},
-           {"LOWER": {"IN": ["happens", "happened", "happen", "starts", "occurs"]}}],
-          max_scope=10),
-    _rule("say i had", HYPOTHETICAL, "FORWARD",
-          [{"LOWER": {"IN": ["say", "suppose", "supposing", "imagine", "hypothetically",
-                             "theoretically"]}}], max_scope=8),
-    _rule("in the future", HYPOTHETICAL, "BIDIRECTIONAL",
-          [{"LOWER": {"IN": ["in", "at"]}}, {"LOWER": {"IN": ["the", "some"]}},
-           {"LOWER": {"IN": ["future", "point"]}}], max_scope=8),
+    _rule(
+        "in case it happens",
+        HYPOTHETICAL,
+        "BACKWARD",
+        [
+            {"LOWER": {"IN": ["in", "if", "when"]}},
+            {"LOWER": "case", "OP": "?"},
+            {"LOWER": {"IN": ["it", "that", "this", "they"]}},
+            {"LOWER": "ever", "OP": "?"},
+            {"LOWER": {"IN": ["happens", "happened", "happen", "starts", "occurs"]}},
+        ],
+        max_scope=10,
+    ),
+    _rule(
+        "say i had",
+        HYPOTHETICAL,
+        "FORWARD",
+        [
+            {
+                "LOWER": {
+                    "IN": [
+                        "say",
+                        "suppose",
+                        "supposing",
+                        "imagine",
+                        "hypothetically",
+                        "theoretically",
+                    ]
+                }
+            }
+        ],
+        max_scope=8,
+    ),
+    _rule(
+        "in the future",
+        HYPOTHETICAL,
+        "BIDIRECTIONAL",
+        [
+            {"LOWER": {"IN": ["in", "at"]}},
+            {"LOWER": {"IN": ["the", "some"]}},
+            {"LOWER": {"IN": ["future", "point"]}},
+        ],
+        max_scope=8,
+    ),
     # "is losing bladder control something that can happen with sciatica?"
-    _rule("something that can happen", HYPOTHETICAL, "BACKWARD",
-          [{"LOWER": {"IN": ["can", "could", "does", "do", "would", "might"]}},
-           {"LOWER": {"IN": ["happen", "occur", "come", "develop"]}}], max_scope=10),
-    _rule("look out for", HYPOTHETICAL, "FORWARD",
-          [{"LOWER": {"IN": ["look", "watch", "lookout", "keep"]}},
-           {"LOWER": {"IN": ["out", "an"]}}, {"LOWER": {"IN": ["for", "eye"]}, "OP": "?"}],
-          max_scope=8),
+    _rule(
+        "something that can happen",
+        HYPOTHETICAL,
+        "BACKWARD",
+        [
+            {"LOWER": {"IN": ["can", "could", "does", "do", "would", "might"]}},
+            {"LOWER": {"IN": ["happen", "occur", "come", "develop"]}},
+        ],
+        max_scope=10,
+    ),
+    _rule(
+        "look out for",
+        HYPOTHETICAL,
+        "FORWARD",
+        [
+            {"LOWER": {"IN": ["look", "watch", "lookout", "keep"]}},
+            {"LOWER": {"IN": ["out", "an"]}},
+            {"LOWER": {"IN": ["for", "eye"]}, "OP": "?"},
+        ],
+        max_scope=8,
+    ),
     _rule(
         "would it be an emergency",
         HYPOTHETICAL,
         "FORWARD",
-        [{"LOWER": {"IN": ["would", "could", "can", "will", "might", "may", "does", "do"]}},
-         {"LOWER": {"IN": ["i", "you", "someone", "people", "it", "needling", "that", "this",
-                           "dry", "treatment", "a", "the", "one", "anyone"]}},
-         {"LOWER": {"IN": ["get", "have", "cause", "give", "develop", "mean", "lead", "needling",
-                           "needle", "be", "ever"]}}],
+        [
+            {"LOWER": {"IN": ["would", "could", "can", "will", "might", "may", "does", "do"]}},
+            {
+                "LOWER": {
+                    "IN": [
+                        "i",
+                        "you",
+                        "someone",
+                        "people",
+                        "it",
+                        "needling",
+                        "that",
+                        "this",
+                        "dry",
+                        "treatment",
+                        "a",
+                        "the",
+                        "one",
+                        "anyone",
+                    ]
+                }
+            },
+            {
+                "LOWER": {
+                    "IN": [
+                        "get",
+                        "have",
+                        "cause",
+                        "give",
+                        "develop",
+                        "mean",
+                        "lead",
+                        "needling",
+                        "needle",
+                        "be",
+                        "ever",
+                    ]
+                }
+            },
+        ],
         max_scope=8,
     ),
-    _rule("signs of", HYPOTHETICAL, "FORWARD",
-          [{"LOWER": {"IN": ["signs", "sign", "symptoms", "symptom", "warning", "risk", "risks",
-                             "chance", "chances"]}},
-           {"LOWER": {"IN": ["of", "for", "that"]}}], max_scope=8),
-    _rule("when to worry", HYPOTHETICAL, "FORWARD",
-          [{"LOWER": {"IN": ["when", "which", "what"]}},
-           {"LOWER": {"IN": ["should", "symptoms", "signs", "would", "do", "does", "means"]}}],
-          max_scope=10),
+    _rule(
+        "signs of",
+        HYPOTHETICAL,
+        "FORWARD",
+        [
+            {
+                "LOWER": {
+                    "IN": [
+                        "signs",
+                        "sign",
+                        "symptoms",
+                        "symptom",
+                        "warning",
+                        "risk",
+                        "risks",
+                        "chance",
+                        "chances",
+                    ]
+                }
+            },
+            {"LOWER": {"IN": ["of", "for", "that"]}},
+        ],
+        max_scope=8,
+    ),
+    _rule(
+        "when to worry",
+        HYPOTHETICAL,
+        "FORWARD",
+        [
+            {"LOWER": {"IN": ["when", "which", "what"]}},
+            {"LOWER": {"IN": ["should", "symptoms", "signs", "would", "do", "does", "means"]}},
+        ],
+        max_scope=10,
+    ),
     # "a fever after needling": a side effect asked about, not a symptom reported
-    _rule("after needling", HYPOTHETICAL, "BACKWARD",
-          [{"LOWER": {"IN": ["after", "afterwards", "post", "from"]}},
-           {"LOWER": {"IN": ["a", "the", "my", "each", "every", "dry"]}, "OP": "?"},
-           {"LOWER": {"IN": ["needling", "treatment", "session", "sessions", "needles",
-                             "needle", "appointment"]}}],
-          max_scope=6),
+    _rule(
+        "after needling",
+        HYPOTHETICAL,
+        "BACKWARD",
+        [
+            {"LOWER": {"IN": ["after", "afterwards", "post", "from"]}},
+            {"LOWER": {"IN": ["a", "the", "my", "each", "every", "dry"]}, "OP": "?"},
+            {
+                "LOWER": {
+                    "IN": [
+                        "needling",
+                        "treatment",
+                        "session",
+                        "sessions",
+                        "needles",
+                        "needle",
+                        "appointment",
+                    ]
+                }
+            },
+        ],
+        max_scope=6,
+    ),
     # --- historical: over and done with (a history of cancer is a red flag itself: see
     # clinic_nlu.red_flags)
     _rule(
         "years ago",
         HISTORICAL,
         "BIDIRECTIONAL",
-        [{"LIKE_NUM": True, "OP": "?"},
-         {"LOWER": {"IN": ["years", "year", "yrs", "yr", "decades", "decade", "ages"]}},
-         {"LOWER": {"IN": ["ago", "back", "before"]}}],
+        [
+            {"LIKE_NUM": True, "OP": "?"},
+            {"LOWER": {"IN": ["years", "year", "yrs", "yr", "decades", "decade", "ages"]}},
+            {"LOWER": {"IN": ["ago", "back", "before"]}},
+        ],
         max_scope=10,
     ),
-    _rule("last year", HISTORICAL, "BIDIRECTIONAL",
-          [{"LOWER": {"IN": ["last", "in"]}}, {"LOWER": {"IN": ["year", "summer", "winter",
-                                                                  "spring", "autumn"]}}],
-          max_scope=10),
-    _rule("as a kid", HISTORICAL, "BIDIRECTIONAL",
-          [{"LOWER": {"IN": ["as", "when"]}},
-           {"LOWER": {"IN": ["a", "i", "i'm", "i", "younger", "young", "teenager"]}},
-           {"LOWER": {"IN": ["kid", "child", "teenager", "was", "student", "younger"]}}],
-          max_scope=10),
-    _rule("in my twenties", HISTORICAL, "BIDIRECTIONAL",
-          [{"LOWER": "back", "OP": "?"}, {"LOWER": "in"}, {"LOWER": {"IN": ["my", "the", "his",
-                                                                            "her"]}},
-           {"LOWER": {"IN": ["twenties", "teens", "thirties", "forties", "fifties", "20s",
-                             "30s", "40s", "50s", "youth", "past", "day"]}}], max_scope=10),
-    _rule("in 2015", HISTORICAL, "BIDIRECTIONAL",
-          [{"LOWER": {"IN": ["in", "back", "around"]}}, {"TEXT": {"REGEX": "^(19|20)[0-9][0-9]$"}}],
-          max_scope=10),
-    _rule("at christmas", HISTORICAL, "BIDIRECTIONAL",
-          [{"LOWER": {"IN": ["at", "over", "last"]}},
-           {"LOWER": {"IN": ["christmas", "xmas", "easter", "thanksgiving"]}}], max_scope=10),
-    _rule("better now", HISTORICAL, "BIDIRECTIONAL",
-          [{"LOWER": {"IN": ["fully", "all", "completely", "totally", "much"]}},
-           {"LOWER": "better"}], max_scope=10),
-    _rule("long ago", HISTORICAL, "BIDIRECTIONAL",
-          [{"LOWER": {"IN": ["long", "while", "ages"]}}, {"LOWER": "ago"}], max_scope=10),
-    _rule("in the past", HISTORICAL, "BIDIRECTIONAL",
-          [{"LOWER": "in"}, {"LOWER": "the"}, {"LOWER": "past"}], max_scope=10),
+    _rule(
+        "last year",
+        HISTORICAL,
+        "BIDIRECTIONAL",
+        [
+            {"LOWER": {"IN": ["last", "in"]}},
+            {"LOWER": {"IN": ["year", "summer", "winter", "spring", "autumn"]}},
+        ],
+        max_scope=10,
+    ),
+    _rule(
+        "as a kid",
+        HISTORICAL,
+        "BIDIRECTIONAL",
+        [
+            {"LOWER": {"IN": ["as", "when"]}},
+            {"LOWER": {"IN": ["a", "i", "i'm", "i", "younger", "young", "teenager"]}},
+            {"LOWER": {"IN": ["kid", "child", "teenager", "was", "student", "younger"]}},
+        ],
+        max_scope=10,
+    ),
+    _rule(
+        "in my twenties",
+        HISTORICAL,
+        "BIDIRECTIONAL",
+        [
+            {"LOWER": "back", "OP": "?"},
+            {"LOWER": "in"},
+            {"LOWER": {"IN": ["my", "the", "his", "her"]}},
+            {
+                "LOWER": {
+                    "IN": [
+                        "twenties",
+                        "teens",
+                        "thirties",
+                        "forties",
+                        "fifties",
+                        "20s",
+                        "30s",
+                        "40s",
+                        "50s",
+                        "youth",
+                        "past",
+                        "day",
+                    ]
+                }
+            },
+        ],
+        max_scope=10,
+    ),
+    _rule(
+        "in 2015",
+        HISTORICAL,
+        "BIDIRECTIONAL",
+        [{"LOWER": {"IN": ["in", "back", "around"]}}, {"TEXT": {"REGEX": "^(19|20)[0-9][0-9]$"}}],
+        max_scope=10,
+    ),
+    _rule(
+        "at christmas",
+        HISTORICAL,
+        "BIDIRECTIONAL",
+        [
+            {"LOWER": {"IN": ["at", "over", "last"]}},
+            {"LOWER": {"IN": ["christmas", "xmas", "easter", "thanksgiving"]}},
+        ],
+        max_scope=10,
+    ),
+    _rule(
+        "better now",
+        HISTORICAL,
+        "BIDIRECTIONAL",
+        [{"LOWER": {"IN": ["fully", "all", "completely", "totally", "much"]}}, {"LOWER": "better"}],
+        max_scope=10,
+    ),
+    _rule(
+        "long ago",
+        HISTORICAL,
+        "BIDIRECTIONAL",
+        [{"LOWER": {"IN": ["long", "while", "ages"]}}, {"LOWER": "ago"}],
+        max_scope=10,
+    ),
+    _rule(
+        "in the past",
+        HISTORICAL,
+        "BIDIRECTIONAL",
+        [{"LOWER": "in"}, {"LOWER": "the"}, {"LOWER": "past"}],
+        max_scope=10,
+    ),
     _rule("used to", HISTORICAL, "FORWARD", [{"LOWER": "used"}, {"LOWER": "to"}], max_scope=6),
-    _rule("healed", HISTORICAL, "BIDIRECTIONAL",
-          [{"LOWER": {"IN": ["healed", "recovered", "resolved", "cleared", "settled"]}}],
-          max_scope=10),
-    _rule("went away", HISTORICAL, "BIDIRECTIONAL",
-          [{"LOWER": {"IN": ["went", "gone", "go", "goes", "going", "died", "wore"]}},
-           {"LOWER": {"IN": ["away", "off"]}}], max_scope=10),
-    _rule("cleared up", HISTORICAL, "BIDIRECTIONAL",
-          [{"LOWER": {"IN": ["cleared", "clear", "settled", "calmed", "died"]}},
-           {"LOWER": {"IN": ["up", "down"]}}], max_scope=10),
-    _rule("long gone", HISTORICAL, "BIDIRECTIONAL",
-          [{"LOWER": {"IN": ["long", "all", "now", "completely", "totally"]}},
-           {"LOWER": {"IN": ["gone", "over", "healed", "fine"]}}], max_scope=10),
-    _rule("got better", HISTORICAL, "BIDIRECTIONAL",
-          [{"LOWER": {"IN": ["got", "get", "getting", "gotten"]}}, {"LOWER": "better"}],
-          max_scope=10),
+    _rule(
+        "healed",
+        HISTORICAL,
+        "BIDIRECTIONAL",
+        [{"LOWER": {"IN": ["healed", "recovered", "resolved", "cleared", "settled"]}}],
+        max_scope=10,
+    ),
+    _rule(
+        "went away",
+        HISTORICAL,
+        "BIDIRECTIONAL",
+        [
+            {"LOWER": {"IN": ["went", "gone", "go", "goes", "going", "died", "wore"]}},
+            {"LOWER": {"IN": ["away", "off"]}},
+        ],
+        max_scope=10,
+    ),
+    _rule(
+        "cleared up",
+        HISTORICAL,
+        "BIDIRECTIONAL",
+        [
+            {"LOWER": {"IN": ["cleared", "clear", "settled", "calmed", "died"]}},
+            {"LOWER": {"IN": ["up", "down"]}},
+        ],
+        max_scope=10,
+    ),
+    _rule(
+        "long gone",
+        HISTORICAL,
+        "BIDIRECTIONAL",
+        [
+            {"LOWER": {"IN": ["long", "all", "now", "completely", "totally"]}},
+            {"LOWER": {"IN": ["gone", "over", "healed", "fine"]}},
+        ],
+        max_scope=10,
+    ),
+    _rule(
+        "got better",
+        HISTORICAL,
+        "BIDIRECTIONAL",
+        [{"LOWER": {"IN": ["got", "get", "getting", "gotten"]}}, {"LOWER": "better"}],
+        max_scope=10,
+    ),
     # --- family: medspaCy's list has "mother", "husband"; visitors write "mum", "hubby"
-    _rule("mum", FAMILY, "FORWARD",
-          [{"LOWER": {"IN": ["mum", "mom", "mam", "mums", "moms", "dad", "dads", "pa", "nan",
-                             "nana", "gran", "granny", "grandma", "grandad", "grandpa", "auntie",
-                             "aunty", "hubby", "relative", "relatives", "twin", "bro", "sis",
-                             "friend", "friends", "neighbour", "neighbor", "colleague",
-                             "boyfriend", "girlfriend", "fiance", "fiancee"]}},
-           {"LOWER": {"IN": ["'s", "'"]}, "OP": "?"}]),
-    _rule("in my family", FAMILY, "BACKWARD",
-          [{"LOWER": {"IN": ["in", "runs", "through"]}}, {"LOWER": {"IN": ["my", "the", "our"]}},
-           {"LOWER": {"IN": ["family", "families"]}}], max_scope=8),
+    _rule(
+        "mum",
+        FAMILY,
+        "FORWARD",
+        [
+            {
+                "LOWER": {
+                    "IN": [
+                        "mum",
+                        "mom",
+                        "mam",
+                        "mums",
+                        "moms",
+                        "dad",
+                        "dads",
+                        "pa",
+                        "nan",
+                        "nana",
+                        "gran",
+                        "granny",
+                        "grandma",
+                        "grandad",
+                        "grandpa",
+                        "auntie",
+                        "aunty",
+                        "hubby",
+                        "relative",
+                        "relatives",
+                        "twin",
+                        "bro",
+                        "sis",
+                        "friend",
+                        "friends",
+                        "neighbour",
+                        "neighbor",
+                        "colleague",
+                        "boyfriend",
+                        "girlfriend",
+                        "fiance",
+                        "fiancee",
+                    ]
+                }
+            },
+            {"LOWER": {"IN": ["'s", "'"]}, "OP": "?"},
+        ],
+    ),
+    _rule(
+        "in my family",
+        FAMILY,
+        "BACKWARD",
+        [
+            {"LOWER": {"IN": ["in", "runs", "through"]}},
+            {"LOWER": {"IN": ["my", "the", "our"]}},
+            {"LOWER": {"IN": ["family", "families"]}},
+        ],
+        max_scope=8,
+    ),
     # --- cancer: "in remission", "five years clear" and "cancer free" tell of a history of
     # cancer, which is itself the red flag (with new back pain): historical, not negated
-    _rule("clear", HISTORICAL, "BIDIRECTIONAL",
-          [{"LOWER": {"IN": ["clear", "free", "remission", "survivor", "beat", "beaten",
-                             "treated", "had", "finished", "after", "since"]}}],
-          max_scope=10, allowed_types=[v.CANCER]),
+    _rule(
+        "clear",
+        HISTORICAL,
+        "BIDIRECTIONAL",
+        [
+            {
+                "LOWER": {
+                    "IN": [
+                        "clear",
+                        "free",
+                        "remission",
+                        "survivor",
+                        "beat",
+                        "beaten",
+                        "treated",
+                        "had",
+                        "finished",
+                        "after",
+                        "since",
+                    ]
+                }
+            }
+        ],
+        max_scope=10,
+        allowed_types=[v.CANCER],
+    ),
     # --- terminations: a new clause ends a trigger's scope ("no fever, i've been wetting
     # myself"); a list after a trigger continues it ("no fever, weakness or numbness")
     _rule(
         ", i",
         "TERMINATE",
         "TERMINATE",
-        [{"LOWER": {"IN": [",", ";", "-", "..."]}},
-         {"LOWER": {"IN": ["i", "i've", "ive", "i'm", "im", "my", "it", "it's", "its", "now",
-                           "and", "he", "she", "his", "her", "we", "they", "since", "this",
-                           "yesterday", "today", "tonight", "last", "then", "also", "plus"]}}],
+        [
+            {"LOWER": {"IN": [",", ";", "-", "..."]}},
+            {
+                "LOWER": {
+                    "IN": [
+                        "i",
+                        "i've",
+                        "ive",
+                        "i'm",
+                        "im",
+                        "my",
+                        "it",
+                        "it's",
+                        "its",
+                        "now",
+                        "and",
+                        "he",
+                        "she",
+                        "his",
+                        "her",
+                        "we",
+                        "they",
+                        "since",
+                        "this",
+                        "yesterday",
+                        "today",
+                        "tonight",
+                        "last",
+                        "then",
+                        "also",
+                        "plus",
+                    ]
+                }
+            },
+        ],
     ),
-    _rule("and now", "TERMINATE", "TERMINATE",
-          [{"LOWER": {"IN": ["now", "recently", "lately", "suddenly", "currently", "today",
-                             "yesterday", "tonight", "since", "plus", "also"]}}]),
+    _rule(
+        "and now",
+        "TERMINATE",
+        "TERMINATE",
+        [
+            {
+                "LOWER": {
+                    "IN": [
+                        "now",
+                        "recently",
+                        "lately",
+                        "suddenly",
+                        "currently",
+                        "today",
+                        "yesterday",
+                        "tonight",
+                        "since",
+                        "plus",
+                        "also",
+                    ]
+                }
+            }
+        ],
+    ),
     _rule("just", "TERMINATE", "TERMINATE", [{"LOWER": {"IN": ["just", "only", "apart"]}}]),
 ]
 

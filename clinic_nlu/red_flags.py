@@ -30,6 +30,8 @@ from clinic_nlu import vocabulary as v
 from clinic_nlu.context_rules import EXCLUDED_DEFAULTS, patient_rules
 
 SPAN_GROUP = "red_flags"
+# A bare term ("bladder", "weakness") without the qualifier that makes it a red flag.
+BARE = "bare"
 # How many tokens either side of a term a qualifier may stand.
 WINDOW = 8
 
@@ -188,16 +190,55 @@ QUALIFIERS: dict[str, tuple[str, frozenset[str]]] = {
 QUALIFIERS["RF_LEGS"] = (
     v.BOTH_LEGS,
     frozenset(
-        {"numb", "numbness", "tingle", "tingling", "tingly", "weak", "weakness", "ache",
-         "aching", "pain", "painful", "hurt", "hurts", "hurting", "shooting", "burning",
-         "sciatica", "sciatic", "pins", "heavy", "dead", "cramp", "cramping", "electric"}
+        {
+            "numb",
+            "numbness",
+            "tingle",
+            "tingling",
+            "tingly",
+            "weak",
+            "weakness",
+            "ache",
+            "aching",
+            "pain",
+            "painful",
+            "hurt",
+            "hurts",
+            "hurting",
+            "shooting",
+            "burning",
+            "sciatica",
+            "sciatic",
+            "pins",
+            "heavy",
+            "dead",
+            "cramp",
+            "cramping",
+            "electric",
+        }
     ),
 )
 _CANCER_LABEL = "RF_CANCER"
 # A history of cancer is a red flag with back or leg pain in the same message.
 _PAIN_CONTEXT = frozenset(
-    {"pain", "ache", "aching", "sore", "hurt", "hurts", "hurting", "sciatica", "sciatic",
-     "agony", "throbbing", "shooting", "burning", "numb", "numbness", "tingling"}
+    {
+        "pain",
+        "ache",
+        "aching",
+        "sore",
+        "hurt",
+        "hurts",
+        "hurting",
+        "sciatica",
+        "sciatic",
+        "agony",
+        "throbbing",
+        "shooting",
+        "burning",
+        "numb",
+        "numbness",
+        "tingling",
+    }
 )
 
 # "fall asleep", "fall under my insurance": uses of "fall" that are not a fall.
@@ -273,9 +314,7 @@ def _has_qualifier(span: Span, qualifiers: frozenset[str]) -> bool:
     for token in _window(span):
         if span.start <= token.i < span.end:
             continue
-        if (token.lower_ in qualifiers or token.lemma_ in qualifiers) and not _negated_word(
-            token
-        ):
+        if (token.lower_ in qualifiers or token.lemma_ in qualifiers) and not _negated_word(token):
             return True
     return False
 
@@ -289,31 +328,82 @@ def _lost_function(span: Span) -> bool:
     return span.start > 0 and doc[span.start - 1].lemma_ in v.FUNCTION_WORDS
 
 
-def _category(span: Span) -> str | None:
+def _category(span: Span) -> tuple[str, bool] | None:
+    """The red-flag category of an entity, and whether it is one (False: a bare term)."""
     if span.label_ == "RED_FLAG":
-        return None if _is_false_fall(span) else str(span.ent_id_)
+        return None if _is_false_fall(span) else (str(span.ent_id_), True)
     if span.label_ == _CANCER_LABEL:
-        return v.CANCER
+        return v.CANCER, True
     if span.label_ not in QUALIFIERS:
         return None
     if span.label_ == "RF_LEGS" and span.start > 0 and span.doc[span.start - 1].lower_ == "on":
         return None  # "on my feet all day"
     category, qualifiers = QUALIFIERS[span.label_]
     if _has_qualifier(span, qualifiers):
-        return category
+        return category, True
     if span.label_ == "RF_CONTINENCE" and _lost_function(span):
-        return category
-    return None
+        return category, True
+    return category, False
+
+
+_SIDES = frozenset({"left", "right"})
+_LIMBS = frozenset(
+    {
+        "leg",
+        "side",
+        "buttock",
+        "bum",
+        "cheek",
+        "foot",
+        "calf",
+        "thigh",
+        "hip",
+        "one",
+        "knee",
+        "ankle",
+        "hamstring",
+        "glute",
+    }
+)
+
+
+def _sides(doc: Doc) -> Span | None:
+    """ "my right leg ... now the left side too": both sides named, each with a limb.
+
+    The span is the later side named, so that ConText reads its own context ("my right
+    leg, my left is fine").
+    """
+    named: dict[str, Span] = {}
+    for token in doc:
+        if token.lower_ not in _SIDES:
+            continue
+        after = doc[token.i + 1 : token.i + 3]
+        limb = next((t for t in after if t.lemma_ in _LIMBS or t.lower_ in _LIMBS), None)
+        if limb is not None and token.lower_ not in named:
+            named[token.lower_] = doc[token.i : limb.i + 1]
+    if len(named) < 2:
+        return None
+    later = max(named.values(), key=lambda span: span.start)
+    return Span(doc, later.start, later.end, label=v.BOTH_LEGS)
 
 
 def candidate_spans(doc: Doc) -> list[Span]:
-    """The red-flag mentions of ``doc``, each labelled with its category."""
+    """The red-flag mentions of ``doc``, each labelled with its category.
+
+    A term that is a red flag only with a qualifier is kept without one too, marked
+    ``kb_id_ == BARE``: "bladder's fine" is no red flag, but it shows one ruled out.
+    """
     spans = []
     for ent in doc.ents:
-        category = _category(ent)
-        if category is not None:
-            spans.append(Span(doc, ent.start, ent.end, label=category))
-    return spans
+        found = _category(ent)
+        if found is not None:
+            category, qualified = found
+            kb_id = "" if qualified else BARE
+            spans.append(Span(doc, ent.start, ent.end, label=category, kb_id=kb_id))
+    sides = _sides(doc)
+    if sides is not None and not any(s.start < sides.end and sides.start < s.end for s in spans):
+        spans.append(sides)
+    return sorted(spans, key=lambda span: span.start)
 
 
 def _status(span: Span) -> str:
@@ -335,11 +425,16 @@ def _speaks_of_self(doc: Doc) -> bool:
     return False
 
 
-def _verdict(span: Span, status: str) -> str:
-    """Whether a mention with this status applies (URGENT), is to ask about (ASK), or not."""
+def _verdict(span: Span, status: str) -> str | None:
+    """Whether a mention with this status applies (URGENT), is to ask about (ASK), or not.
+
+    A bare term only ever rules a red flag out ("bladder's fine", "no weakness"); else None.
+    """
     doc, category = span.doc, span.label_
     if status in (NEGATED, HYPOTHETICAL):
         return RULED_OUT
+    if span.kb_id_ == BARE:
+        return RULED_OUT if status == HISTORICAL else None
     if status == FAMILY and _speaks_of_self(doc):
         # "my husband can't pee" is his red flag; "my sister gets foot drop, mine is only
         # an ache" may not be the visitor's: ask
@@ -391,8 +486,9 @@ class RedFlagDetector:
         mentions = []
         for span in doc.spans[SPAN_GROUP]:
             status = _status(span)
-            category = span.label_
-            mentions.append(Mention(category, span.text, status, _verdict(span, status)))
+            verdict = _verdict(span, status)
+            if verdict is not None:
+                mentions.append(Mention(span.label_, span.text, status, verdict))
         verdicts = {m.verdict for m in mentions}
-        outcome = URGENT if URGENT in verdicts else ASK if ASK in verdicts else RULED_OUT
+        outcome = next((o for o in (URGENT, ASK, RULED_OUT) if o in verdicts), NONE)
         return Assessment(outcome, tuple(mentions))

@@ -39,7 +39,9 @@ def build_pipeline() -> Language:
         ruler.add_patterns(entity_ruler_patterns())  # type: ignore[attr-defined]
     nlp.meta["name"] = PIPELINE_NAME
     nlp.meta["version"] = PIPELINE_VERSION
-    nlp.meta["description"] = "Clinic assistant pipeline: tokens, sentences, lookup lemmas, clinical terms."
+    nlp.meta["description"] = (
+        "Clinic assistant pipeline: tokens, sentences, lookup lemmas, clinical terms."
+    )
     return nlp
 
 

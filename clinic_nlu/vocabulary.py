@@ -311,8 +311,9 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         ],
         # "my foot won't lift", "my leg won't work", "can't move my leg"
         [
-            {"LEMMA": {"IN": ["foot", "leg", "toe", "ankle"]}},
-            {"LOWER": {"IN": ["wo", "ca", "will", "does", "do", "just", "wont", "cant"]}},
+            {"LEMMA": {"IN": ["foot", "leg", "toe", "ankle", "heel", "one"]}},
+            {"LOWER": {"IN": ["just", "really", "simply", "now"]}, "OP": "?"},
+            {"LOWER": {"IN": ["wo", "ca", "will", "does", "do", "wont", "cant"]}},
             {"LEMMA": "not", "OP": "?"},
             {"LOWER": {"IN": ["lift", "work", "move", "respond", "bend", "hold"]}},
         ],
@@ -509,8 +510,10 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         # feeling systemically unwell: "I feel awful", "feeling really ill"
         [
             {"LEMMA": "feel"},
-            {"LOWER": {"IN": ["really", "so", "very", "quite", "absolutely", "generally"]},
-             "OP": "?"},
+            {
+                "LOWER": {"IN": ["really", "so", "very", "quite", "absolutely", "generally"]},
+                "OP": "?",
+            },
             {"LOWER": {"IN": ["awful", "ill", "unwell", "poorly", "feverish", "shivery"]}},
         ],
         "flu-like",
@@ -547,8 +550,10 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         # "lost 10kg", "dropped about 8 pounds"
         [
             {"LOWER": {"IN": ["lost", "losing", "dropped", "dropping", "shed"]}},
-            {"LOWER": {"IN": ["about", "around", "nearly", "almost", "over", "like", "roughly"]},
-             "OP": "?"},
+            {
+                "LOWER": {"IN": ["about", "around", "nearly", "almost", "over", "like", "roughly"]},
+                "OP": "?",
+            },
             {"LIKE_NUM": True},
             {"LOWER": {"IN": ["kilos", "kilo", "kg", "kgs", "pounds", "lbs", "lb", "stone", "st"]}},
         ],

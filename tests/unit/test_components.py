@@ -1,101 +1,141 @@
-"""The custom Rasa components: FAQ confidence gate and red-flag override."""
+"""The custom Rasa components: both classifiers and the decision, run as Rasa runs them."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.language import Language
 
-from clinic_nlu.components import FaqConfidenceGate, RedFlagOverride
+from clinic_nlu.components import (
+    OPINIONS,
+    ClinicDecision,
+    LabelClassifier,
+    SentenceEmbeddingClassifier,
+    TfidfLabelClassifier,
+    intent_ranking,
+)
+
+MINILM = Path(__file__).resolve().parents[2] / "build" / "minilm"
+EXAMPLES = [
+    ("how long does a session last", "faq", "faq/session_length"),
+    ("how many minutes is an appointment", "faq", "faq/session_length"),
+    ("session duration please", "faq", "faq/session_length"),
+    ("does dry needling hurt", "faq", "faq/does_it_hurt"),
+    ("is needling painful", "faq", "faq/does_it_hurt"),
+    ("will the needles be sore", "faq", "faq/does_it_hurt"),
+    ("hello there", "greet", None),
+    ("hi", "greet", None),
+    ("good morning", "greet", None),
+]
 
 
-def parse(intent: str, confidence: float, answers: list[tuple[str, float]]) -> dict[str, Any]:
-    return {
-        "text": "some question",
-        "intent": {"name": intent, "confidence": confidence},
-        "intent_ranking": [{"name": intent, "confidence": confidence}],
-        "response_selector": {
-            "faq": {
-                "response": {"intent_response_key": answers[0][0] if answers else None},
-                "ranking": [{"intent_response_key": k, "confidence": c} for k, c in answers],
-            }
-        },
+def training_data() -> TrainingData:
+    messages = []
+    for text, intent, key in EXAMPLES:
+        data: dict[str, Any] = {"text": text, "intent": intent}
+        if key:
+            data["intent_response_key"] = key
+        messages.append(Message(data=data))
+    return TrainingData(messages)
+
+
+def train_and_load(cls: type[LabelClassifier], config: dict[str, Any], tmp_path: Path) -> Any:
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource(cls.__name__)
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = {**cls.get_default_config(), **config}
+    cls.create(config, storage, resource, context).train(training_data())
+    return cls.load(config, storage, resource, context)
+
+
+def opinion_of(component: LabelClassifier, text: str) -> dict[str, float]:
+    [message] = component.process([Message(data={"text": text})])
+    return dict(message.get(OPINIONS)[component.name])
+
+
+def test_tfidf_classifier_is_trained_stored_and_loaded(tmp_path: Path) -> None:
+    loaded = train_and_load(TfidfLabelClassifier, {}, tmp_path)
+    opinion = opinion_of(loaded, "how long is a session")
+    assert max(opinion, key=opinion.__getitem__) == "faq/session_length"
+    assert sum(opinion.values()) == pytest.approx(1.0)
+
+
+def test_a_classifier_without_a_trained_model_gives_no_opinion(tmp_path: Path) -> None:
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = TfidfLabelClassifier.get_default_config()
+    component = TfidfLabelClassifier.load(config, storage, Resource("none"), context)
+    [message] = component.process([Message(data={"text": "hi"})])
+    assert message.get(OPINIONS) is None
+
+
+@pytest.mark.skipif(not MINILM.exists(), reason="no sentence encoder: run `make minilm`")
+def test_embedding_classifier_understands_a_paraphrase(tmp_path: Path) -> None:
+    loaded = train_and_load(SentenceEmbeddingClassifier, {"model_path": str(MINILM)}, tmp_path)
+    opinion = opinion_of(loaded, "will it be painful when the needles go in")
+    assert max(opinion, key=opinion.__getitem__) == "faq/does_it_hurt"
+
+
+def test_intent_ranking_sums_faq_topics() -> None:
+    assert intent_ranking([("faq/a", 0.4), ("greet", 0.3), ("faq/b", 0.2)]) == {
+        "faq": pytest.approx(0.6),
+        "greet": pytest.approx(0.3),
     }
 
 
-GATE = FaqConfidenceGate(FaqConfidenceGate.get_default_config())
+def message(nlp: Language, text: str, *opinions: dict[str, float]) -> Message:
+    result = Message(data={"text": text})
+    result.set("text_spacy_doc", nlp(text.lower()))
+    result.set(OPINIONS, {f"model{i}": opinion for i, opinion in enumerate(opinions)})
+    return result
 
 
-@pytest.mark.parametrize(
-    ("data", "reason"),
-    [
-        (parse("faq", 0.99, [("faq/session_length", 0.9), ("faq/relief_timeline", 0.05)]), None),
-        (
-            parse("faq", 0.99, [("faq/session_length", 0.3), ("faq/relief_timeline", 0.2)]),
-            "low_confidence",
-        ),
-        (
-            parse("faq", 0.99, [("faq/session_length", 0.52), ("faq/relief_timeline", 0.48)]),
-            "ambiguous",
-        ),
-        (parse("faq", 0.99, []), "no_answer"),
-        (parse("greet", 0.99, [("faq/session_length", 0.1)]), None),
-    ],
-)
-def test_gate_decision(data: dict[str, Any], reason: str | None) -> None:
-    assert GATE.decide(data) == reason
+DECIDE = ClinicDecision(ClinicDecision.get_default_config())
+SURE_HURT = {"faq/does_it_hurt": 0.9, "greet": 0.1}
 
 
-def test_gate_sends_unsure_faq_to_fallback() -> None:
-    message = Message(data=parse("faq", 0.97, [("faq/a", 0.4), ("faq/b", 0.35)]))
-    [out] = GATE.process([message])
-    assert out.get("intent")["name"] == "nlu_fallback"
-    assert out.get("intent_ranking")[0]["name"] == "nlu_fallback"
-    assert out.get("faq_gate") == "low_confidence"
-    # the ranking of answers stays for the clarifying question
-    assert out.get("response_selector")["faq"]["ranking"][0]["intent_response_key"] == "faq/a"
-    assert "faq_gate" in out.as_dict(only_output_properties=True)
+def parse_of(out: Message) -> dict[str, Any]:
+    return dict(out.as_dict(only_output_properties=True))
 
 
-def test_gate_keeps_confident_faq() -> None:
-    message = Message(data=parse("faq", 0.97, [("faq/a", 0.95), ("faq/b", 0.01)]))
-    [out] = GATE.process([message])
-    assert out.get("intent")["name"] == "faq"
+def test_decision_answers_when_the_models_agree(nlp: Language) -> None:
+    [out] = DECIDE.process(
+        [message(nlp, "does it hurt", SURE_HURT, SURE_HURT)], SpacyModel(nlp, "x")
+    )
+    parse = parse_of(out)
+    assert parse["intent"]["name"] == "faq"
+    assert parse["decision"]["faq_topic"] == "does_it_hurt"
+    assert parse["intent_ranking"][0]["name"] == "faq"
+    assert parse["red_flags"] == [] and parse.get("triage") is None
 
 
-def test_gate_leaves_button_payloads_alone() -> None:
-    data = parse("faq", 0.2, [])
-    data["text"] = '/faq{"faq_topic":"session_length"}'
-    [out] = GATE.process([Message(data=data)])
-    assert out.get("intent")["name"] == "faq"
+def test_a_red_flag_overrides_a_confident_faq(nlp: Language) -> None:
+    text = "I lost bladder control, will dry needling help?"
+    [out] = DECIDE.process([message(nlp, text, SURE_HURT, SURE_HURT)], SpacyModel(nlp, "x"))
+    parse = parse_of(out)
+    assert parse["intent"] == {"name": "urgent_symptoms", "confidence": 1.0}
+    assert parse["red_flags"] == ["bladder_bowel"]
+    assert parse["triage"] == "urgent"
 
 
-def message_with_doc(nlp: Language, text: str, intent: str) -> Message:
-    data = parse(intent, 0.9, [("faq/dry_needling_effectiveness", 0.9)])
-    data["text"] = text
-    message = Message(data=data)
-    message.set("text_spacy_doc", nlp(text.lower()))
-    return message
+def test_a_ruled_out_red_flag_is_answered(nlp: Language) -> None:
+    urgent = {"urgent_symptoms": 0.8, "faq/does_it_hurt": 0.2}
+    text = "no fever, no weakness, just an ache. does needling hurt?"
+    [out] = DECIDE.process([message(nlp, text, urgent, urgent)], SpacyModel(nlp, "x"))
+    parse = parse_of(out)
+    assert (parse["intent"]["name"], parse["triage"]) == ("faq", "ruled_out")
 
 
-def test_red_flag_overrides_a_confident_faq(nlp: Language) -> None:
-    message = message_with_doc(nlp, "I lost bladder control, will dry needling help?", "faq")
-    [out] = RedFlagOverride().process([message])
-    assert out.get("intent") == {"name": "urgent_symptoms", "confidence": 1.0}
-    assert out.get("intent_ranking")[0]["name"] == "urgent_symptoms"
-    assert out.as_dict(only_output_properties=True)["red_flags"] == ["bladder_bowel"]
-
-
-def test_no_red_flag_keeps_intent(nlp: Language) -> None:
-    message = message_with_doc(nlp, "will dry needling help my sciatica?", "faq")
-    [out] = RedFlagOverride().process([message])
-    assert out.get("intent")["name"] == "faq"
-    assert out.get("red_flags") == []
-
-
-def test_red_flag_override_without_spacy_doc_keeps_intent() -> None:
-    message = Message(data=parse("faq", 0.9, [("faq/a", 0.9)]))
-    [out] = RedFlagOverride().process([message])
-    assert out.get("intent")["name"] == "faq"
+def test_button_payloads_are_left_alone(nlp: Language) -> None:
+    data = Message(data={"text": '/faq{"faq_topic":"session_length"}', "intent": {"name": "faq"}})
+    [out] = DECIDE.process([data], SpacyModel(nlp, "x"))
+    assert out.get("intent") == {"name": "faq"}
+    assert out.get("decision") is None

@@ -10,7 +10,16 @@ import pytest
 import yaml
 
 from actions.topics import load_topics
-from scripts.nlu_eval import TEST_SET, load_examples
+from clinic_nlu.vocabulary import CATEGORIES
+from scripts.nlu_eval import (
+    DEV_SET,
+    TEST_SET,
+    TRIAGE_DEV_SET,
+    TRIAGE_TEST_SET,
+    load_examples,
+    load_triage,
+    training_examples,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT / "docs" / "faq-topics.yml"
@@ -23,10 +32,10 @@ def load(path: Path) -> Any:
 
 SPEC = load(SPEC_PATH)
 DOMAIN = load(ROOT / "domain.yml")
-TRAINING = [
-    e for path in sorted((ROOT / "data" / "nlu").glob("*.yml")) for e in load_examples(path)
-]
+TRAINING = training_examples()
+DEVELOPMENT = load_examples(DEV_SET)
 TESTING = load_examples(TEST_SET)
+TRIAGE = load_triage(TRIAGE_DEV_SET) + load_triage(TRIAGE_TEST_SET)
 
 
 def normalise(text: str) -> str:
@@ -61,16 +70,30 @@ def test_every_intent_is_in_domain_and_trained() -> None:
     assert trained == domain_intents
 
 
-def test_test_set_covers_every_topic_and_intent() -> None:
-    labels = {e.label for e in TESTING}
+@pytest.mark.parametrize("examples", [DEVELOPMENT, TESTING], ids=["dev", "test"])
+def test_evaluation_sets_cover_every_topic_and_intent(examples: list[Any]) -> None:
+    labels = {e.label for e in examples}
     assert {f"faq/{k}" for k in SPEC["faq"]} <= labels
     assert set(SPEC["intents"]) <= labels
 
 
-def test_test_set_is_not_copied_from_training() -> None:
+def test_evaluation_sets_are_not_copied_from_training_or_each_other() -> None:
     trained = {normalise(e.text) for e in TRAINING}
-    copied = [e.text for e in TESTING if normalise(e.text) in trained]
-    assert copied == []
+    development = {normalise(e.text) for e in DEVELOPMENT + load_triage(TRIAGE_DEV_SET)}
+    test = [e.text for e in TESTING + load_triage(TRIAGE_TEST_SET)]
+    assert [t for t in test if normalise(t) in trained] == []
+    assert [t for t in test if normalise(t) in development] == []
+    assert [e.text for e in DEVELOPMENT if normalise(e.text) in trained] == []
+
+
+def test_triage_sets_hold_every_kind() -> None:
+    for path in (TRIAGE_DEV_SET, TRIAGE_TEST_SET):
+        examples = load_triage(path)
+        asserted = {e.kind for e in examples if e.label == "asserted"}
+        ruled_out = {e.kind for e in examples if e.label == "ruled_out"}
+        assert asserted == set(CATEGORIES), path.name
+        assert ruled_out == {"negated", "hypothetical", "historical", "clinician", "family"}
+        assert any(e.label == "ordinary" for e in examples)
 
 
 def test_no_training_example_under_two_labels() -> None:

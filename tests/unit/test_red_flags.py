@@ -136,16 +136,22 @@ def test_coming_off_medication_is_not_a_fall(nlp: Language) -> None:
     ("text", "outcome"),
     [
         # the examples: ruled out, so not urgent
-        ("no fever, no weakness, just an ache down the back of my thigh. does needling hurt?",
-         RULED_OUT),
-        ("my GP already ruled out cauda equina, so can I book dry needling for my sciatica?",
-         RULED_OUT),
+        (
+            "no fever, no weakness, just an ache down the back of my thigh. does needling hurt?",
+            RULED_OUT,
+        ),
+        (
+            "my GP already ruled out cauda equina, so can I book dry needling for my sciatica?",
+            RULED_OUT,
+        ),
         ("it's only in one leg, not both", RULED_OUT),
         ("I had a fall years ago but that's healed", RULED_OUT),
         ("what if I get a fever after needling?", RULED_OUT),
-        ("my bladder and bowels are fine, it's just my bum that aches", NONE),
+        ("my bladder and bowels are fine, it's just my bum that aches", RULED_OUT),
         ("i dont have a fever", RULED_OUT),
-        ("my legs aren't weak, it's only the pain", NONE),
+        ("my legs aren't weak, it's only the pain", RULED_OUT),
+        ("my bladder is fine", RULED_OUT),
+        ("my bladder", NONE),
         # ordinary sciatica: no red-flag words at all
         ("shooting pain down the back of my leg to my foot", NONE),
         ("sciatica down my left leg", NONE),
@@ -159,6 +165,9 @@ def test_coming_off_medication_is_not_a_fall(nlp: Language) -> None:
         ("no fever, but my legs are both going numb", URGENT),
         ("no fever, i've been wetting myself", URGENT),
         ("not just one leg, both now", URGENT),
+        ("it started in my right buttock and now the left side is doing the same", URGENT),
+        ("it's my left leg, my right one is fine", RULED_OUT),
+        ("turn right at the lights, my left leg is sore", NONE),
         ("I think I might be losing some bladder control", URGENT),
         ("my husband can't pee since his back went", URGENT),
         # the two red flags the vocabulary lacked
@@ -195,5 +204,7 @@ def test_mentions_carry_their_status(detector: RedFlagDetector, nlp: Language) -
         "is there a risk of infection from the needles",
     ],
 )
-def test_everyday_words_are_not_red_flags(detector: RedFlagDetector, nlp: Language, text: str) -> None:
+def test_everyday_words_are_not_red_flags(
+    detector: RedFlagDetector, nlp: Language, text: str
+) -> None:
     assert detector.assess(nlp(text.lower())).outcome == NONE

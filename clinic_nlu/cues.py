@@ -1,0 +1,55 @@
+"""Cues that a message asks about the visitor's own case: features for the classifiers.
+
+"Could mine be a herniated disc?" uses the words of the sciatica-causes FAQ, but asks for a
+diagnosis; "should I stop my naproxen?" uses the medication FAQ's words, but asks for a
+treatment decision. Both are ``medical_advice``. What tells them apart is how the question
+is framed: about the visitor ("in my case", "mine", "my scan"), asking for a decision
+("should I", "do I need") or a diagnosis ("do I have", "does that mean"), or about a
+medicine. Each cue adds a marker word to the text the TF-IDF classifier sees, and a feature
+beside the sentence embedding, so that the classifiers can weigh the framing beside the
+topic's words; the markers alone decide nothing.
+
+The lists were chosen on the development set (tests/nlu/dev.yml), never the test set.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CUES: dict[str, str] = {
+    # the visitor's own case
+    "cuemycase": r"\b(?:in my case|for me personally|for me|in my situation|my particular|"
+    r"my own|mine|someone like me|people like me)\b",
+    # a decision to make for the visitor
+    "cuedecide": r"\b(?:should i|shall i|do you think i|would you recommend|do i need|"
+    r"is it ok for me|is it safe for me|can i still|ought i|would it be better for me)\b",
+    # a diagnosis of the visitor's symptoms
+    "cuediagnose": r"\b(?:do i have|have i got|what i have|what i'?ve got|what'?s wrong|"
+    r"what is wrong|what'?s causing|what is causing|does (?:that|this|it) mean|"
+    r"is (?:that|this|it|mine) (?:a |my )?(?:sciatica|disc|slipped|herniated|piriformis|"
+    r"stenosis|serious|nerve|normal|arthritis)|is my \w+ (?:from|caused|the cause|a)|"
+    r"are my symptoms|could (?:it|mine|this) be|my (?:scan|mri|x-?ray|report|results))\b",
+    # a medicine, a test or a procedure
+    "cuemedicine": r"\b(?:gabapentin|pregabalin|ibuprofen|naproxen|paracetamol|acetaminophen|"
+    r"codeine|co-?codamol|tramadol|amitriptyline|duloxetine|diazepam|diclofenac|warfarin|"
+    r"apixaban|aspirin|morphine|tablets?|pills?|meds|medication|medicine|painkillers?|"
+    r"dose|steroids?|injections?|jab|surgery|operation|epidural|mri|x-?ray|xray|scan)\b",
+}
+_PATTERNS = {marker: re.compile(pattern, re.IGNORECASE) for marker, pattern in _CUES.items()}
+MARKERS = tuple(_CUES)
+
+
+def cue_markers(text: str) -> list[str]:
+    """The marker words of the cues found in ``text``."""
+    return [marker for marker, pattern in _PATTERNS.items() if pattern.search(text)]
+
+
+def with_cues(text: str) -> str:
+    """``text`` with its cue markers appended, as the linear classifier reads it."""
+    markers = cue_markers(text)
+    return f"{text} {' '.join(markers)}" if markers else text
+
+
+def cue_vector(text: str) -> list[float]:
+    """1.0 or 0.0 for each cue in ``MARKERS``: features beside a sentence embedding."""
+    return [1.0 if pattern.search(text) else 0.0 for pattern in _PATTERNS.values()]
