@@ -30,10 +30,12 @@ from actions.notify import NotifyConfig, NotifyConfigError
 from actions.parsing import (
     clean_text,
     format_contact,
+    looks_like_reason,
     normalise_times,
     parse_contact,
     parse_name,
     parse_patient_status,
+    parse_yes_no,
 )
 from actions.replies import Reply, contact_route
 
@@ -52,6 +54,9 @@ BOOKING_SLOTS = (
     "booking_confirmed",
     "booking_failures",
     "booking_gave_up",
+    "paused_form",
+    "triage_question",
+    "triage_pending",
 )
 MAX_FAILURES = 2
 
@@ -90,86 +95,164 @@ def _submit_blocking(request: BookingRequest) -> str:
     return booking_store().submit(request).reference
 
 
+# Intents that answer something else: the rules answer them and the form asks again.
+DIGRESSIONS = frozenset({"faq", "medical_advice", "bot_challenge", "human_handoff", "deny"})
+# Actions that run between a visitor's message and the form's reading of it.
+_FORM_STEPS = frozenset({"action_listen", "action_extract_slots"})
+# What a skipped answer is stored as: the clinic's team asks for it.
+NOT_GIVEN = "(not given)"
+# Questions that may be skipped after two misses; without the others nothing can be sent.
+SKIPPABLE = frozenset(
+    {"booking_name", "booking_times", "booking_reason", "booking_patient_status", "change_details"}
+)
+GIVE_UP_RESPONSES = {
+    "booking_contact": "utter_give_up_contact",
+    "booking_consent": "utter_give_up_consent",
+}
+
+
+def fresh_message(tracker: Tracker, form: str) -> bool:
+    """The latest message is still to be read: no other action has answered it."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return True
+        if event.get("event") == "action":
+            name = event.get("name")
+            if name not in _FORM_STEPS and name not in (form, f"validate_{form}"):
+                return False
+    return False
+
+
+def _intent(tracker: Tracker) -> str:
+    return str((tracker.latest_message.get("intent") or {}).get("name") or "")
+
+
+def _entity(tracker: Tracker, name: str) -> str | None:
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == name and entity.get("value"):
+            return str(entity["value"])
+    return None
+
+
 class BookingFormBase(FormValidationAction, ABC):
-    """Validation shared by the booking form and the change-request form."""
+    """Reading and checking the answers of the booking and change-request forms.
+
+    Each question's answer is read from the visitor's latest message by a ``read_<slot>``
+    method, before the message counts as anything else: "sam at gmail dot com" is an e-mail
+    address even if it reads like a question about contact details. A red flag always
+    wins. A message that is not an answer but a question (FAQ, medical advice, hand-off) or
+    "stop" is left to the rules, and the form asks again after. Anything else is a miss:
+    the question is asked again with a hint, and after two misses it is skipped (kept for
+    the clinic's team to ask) or, where nothing can be sent without it, the form stops with
+    the clinic's contact route.
+
+    The ``validate_<slot>`` methods check values that were already filled, when a form
+    starts or resumes.
+    """
 
     @abstractmethod
     def name(self) -> str:
         """Each form's validation action names itself (validate_<form>)."""
 
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: dict[str, Any],
-    ) -> list[str]:
-        """No more questions once the visitor has been offered the phone instead."""
-        if tracker.get_slot("booking_gave_up"):
-            return []
-        return list(domain_slots)
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Read the answer to the question asked, then validate what Rasa passes on."""
+        answer = await self.read_answer(dispatcher, tracker)
+        return [*answer, *(await super().run(dispatcher, tracker, domain))]
 
-    async def _failed(
+    async def read_answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[dict[str, Any]]:
+        """Events for the answer to the requested question; [] to leave the message to rules."""
+        slot = tracker.get_slot("requested_slot")
+        if not slot or not fresh_message(tracker, self.form_name()):
+            return []
+        intent = _intent(tracker)
+        if intent == "urgent_symptoms":
+            return []  # red flags win: the triage rule answers
+        reader = getattr(self, f"read_{slot}", None)
+        text = clean_text(str(tracker.latest_message.get("text") or ""))
+        values = await reader(text, tracker) if reader else None
+        if values:
+            return [SlotSet(key, value) for key, value in values.items()]
+        if intent in DIGRESSIONS:
+            return []
+        return await self._missed(slot, dispatcher, tracker)
+
+    async def _missed(
         self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> dict[str, Any]:
-        """Ask again with a hint; after two failures offer the clinic's contact and stop."""
+    ) -> list[dict[str, Any]]:
+        """Ask again with a hint; after two misses skip the question, or stop kindly."""
         failures = dict(tracker.get_slot("booking_failures") or {})
         failures[slot] = int(failures.get(slot, 0)) + 1
-        if failures[slot] >= MAX_FAILURES:
-            send(dispatcher, [Reply("utter_invalid_twice"), contact_route(await clinic_settings())])
-            return {slot: None, "booking_failures": failures, "booking_gave_up": True}
-        dispatcher.utter_message(response=f"utter_invalid_{slot}")
-        return {slot: None, "booking_failures": failures}
+        events = [SlotSet("booking_failures", failures)]
+        if failures[slot] < MAX_FAILURES:
+            dispatcher.utter_message(response=f"utter_invalid_{slot}")
+            return events
+        if slot in SKIPPABLE:
+            dispatcher.utter_message(response="utter_skip_question")
+            return [*events, SlotSet(slot, NOT_GIVEN)]
+        response = GIVE_UP_RESPONSES.get(slot, "utter_invalid_twice")
+        send(dispatcher, [Reply(response), contact_route(await clinic_settings())])
+        return [*events, SlotSet("booking_gave_up", True), SlotSet("requested_slot", None)]
 
-    async def validate_booking_name(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        """A person's name, cleaned up."""
-        if value is None:
-            return {"booking_name": None}
-        name = parse_name(str(value or ""))
-        if name is None:
-            return await self._failed("booking_name", dispatcher, tracker)
-        return {"booking_name": name}
+    async def read_booking_name(self, text: str, tracker: Tracker) -> dict[str, Any] | None:
+        """A person's name."""
+        name = parse_name(text)
+        return {"booking_name": name} if name else None
 
-    async def validate_booking_contact(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        """A valid phone number (E.164) or e-mail address."""
-        if value is None:
-            return {"booking_contact": None}
-        contact = parse_contact(str(value or ""), (await clinic_settings()).default_region)
-        if contact is None:
-            return await self._failed("booking_contact", dispatcher, tracker)
-        return {"booking_contact": contact.value}
-
-    async def validate_booking_confirmed(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        """Yes sends the request; a correction updates one value and asks again."""
-        if value is None:
-            return {"booking_confirmed": None}
-        if value is True:
-            return {"booking_confirmed": True}
-        text = clean_text(str(value or ""))
+    async def read_booking_contact(self, text: str, tracker: Tracker) -> dict[str, Any] | None:
+        """A phone number (E.164) or an e-mail address, typed in words or not."""
         contact = parse_contact(text, (await clinic_settings()).default_region)
+        return {"booking_contact": contact.value} if contact else None
+
+    async def read_booking_consent(self, text: str, tracker: Tracker) -> dict[str, Any] | None:
+        """Yes (a "no" is the rules' "stop": nothing is sent)."""
+        if _intent(tracker) == "affirm" or parse_yes_no(text) is True:
+            return {"booking_consent": True}
+        return None
+
+    async def read_booking_confirmed(self, text: str, tracker: Tracker) -> dict[str, Any] | None:
+        """Yes sends the request; a correction changes one value and shows the summary again."""
+        if _intent(tracker) == "affirm" or parse_yes_no(text) is True:
+            return {"booking_confirmed": True}
+        if _intent(tracker) == "deny" or not text:
+            return None
+        region = (await clinic_settings()).default_region
+        contact = parse_contact(text, region)
         if contact is not None:
             return {"booking_contact": contact.value, "booking_confirmed": None}
-        lowered = text.lower()
-        if "name" in lowered:
+        if "name" in text.lower():
             name = parse_name(text)
             if name is not None:
                 return {"booking_name": name, "booking_confirmed": None}
-        if tracker.active_loop.get("name") == "booking_form":
-            normalized = normalise_times(text, datetime.now())
+        if self.form_name() == "booking_form":
+            normalized = normalise_times(text, datetime.now(), region)
             if normalized is not None:
                 return {
                     "booking_times": text,
                     "booking_times_normalized": normalized,
                     "booking_confirmed": None,
                 }
-        dispatcher.utter_message(response="utter_ask_what_to_change")
-        return {"booking_confirmed": None}
+        return None
+
+    async def validate_booking_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A filled name stays; one that is not a name is asked again."""
+        if value in (None, NOT_GIVEN):
+            return {"booking_name": value}
+        return {"booking_name": parse_name(str(value))}
+
+    async def validate_booking_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A filled contact, read again (E.164 phone numbers read as themselves)."""
+        if value is None:
+            return {"booking_contact": None}
+        contact = parse_contact(str(value), (await clinic_settings()).default_region)
+        return {"booking_contact": contact.value if contact else None}
 
 
 class ValidateBookingForm(BookingFormBase):
@@ -179,40 +262,55 @@ class ValidateBookingForm(BookingFormBase):
         """Form validation action name (validate_<form>)."""
         return "validate_booking_form"
 
+    async def read_booking_times(self, text: str, tracker: Tracker) -> dict[str, Any] | None:
+        """The visitor's words, with a reading of each day and time where one can be made."""
+        settings = await clinic_settings()
+        normalized = normalise_times(text, datetime.now(), settings.default_region)
+        if normalized is None and (
+            _intent(tracker) in DIGRESSIONS
+            or sum(ch.isalpha() for ch in text) < 2
+            or parse_contact(text, settings.default_region) is not None
+            or parse_yes_no(text) is not None
+        ):
+            return None
+        return {"booking_times": text, "booking_times_normalized": normalized}
+
+    async def read_booking_reason(self, text: str, tracker: Tracker) -> dict[str, Any] | None:
+        """A button's value, or the visitor's own words when they look like a reason."""
+        button = _entity(tracker, "booking_reason")
+        if button:
+            return {"booking_reason": button}
+        if _intent(tracker) in DIGRESSIONS:
+            return None
+        if looks_like_reason(text, (await clinic_settings()).default_region):
+            return {"booking_reason": text}
+        return None
+
+    async def read_booking_patient_status(
+        self, text: str, tracker: Tracker
+    ) -> dict[str, Any] | None:
+        """ "new" or "returning": a button, or words such as "never been", "yes"."""
+        status = _entity(tracker, "patient_status") or parse_patient_status(text)
+        return {"booking_patient_status": status} if status in ("new", "returning") else None
+
     async def validate_booking_times(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        """Keep the visitor's words; add a normalised reading where one can be made."""
-        if value is None:
-            return {"booking_times": None}
-        text = clean_text(str(value or ""))
-        if len(text) < 2:
-            return await self._failed("booking_times", dispatcher, tracker)
-        return {
-            "booking_times": text,
-            "booking_times_normalized": normalise_times(text, datetime.now()),
-        }
+        """Filled times stay as they are."""
+        return {"booking_times": value}
 
     async def validate_booking_reason(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        """Any reason in the visitor's words, or a button's value."""
-        if value is None:
-            return {"booking_reason": None}
-        text = clean_text(str(value or ""))
-        return {"booking_reason": text or "other"}
+        """A filled reason stays."""
+        return {"booking_reason": value}
 
     async def validate_booking_patient_status(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        """ "new" or "returning"."""
-        if value is None:
-            return {"booking_patient_status": None}
-        text = str(value or "")
-        status = text if text in {"new", "returning"} else parse_patient_status(text)
-        if status is None:
-            return await self._failed("booking_patient_status", dispatcher, tracker)
-        return {"booking_patient_status": status}
+        """ "new", "returning", or skipped."""
+        ok = value in ("new", "returning", NOT_GIVEN, None)
+        return {"booking_patient_status": value if ok else None}
 
 
 class ValidateChangeForm(BookingFormBase):
@@ -222,16 +320,19 @@ class ValidateChangeForm(BookingFormBase):
         """Form validation action name (validate_<form>)."""
         return "validate_change_form"
 
+    async def read_change_details(self, text: str, tracker: Tracker) -> dict[str, Any] | None:
+        """What to change, in the visitor's words."""
+        if _intent(tracker) in DIGRESSIONS or not looks_like_reason(
+            text, (await clinic_settings()).default_region
+        ):
+            return None
+        return {"change_details": clean_text(text, 500)}
+
     async def validate_change_details(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        """What to change, in the visitor's words."""
-        if value is None:
-            return {"change_details": None}
-        text = clean_text(str(value or ""), 500)
-        if len(text) < 2:
-            return await self._failed("change_details", dispatcher, tracker)
-        return {"change_details": text}
+        """Filled details stay."""
+        return {"change_details": value}
 
 
 class ActionAskBookingConsent(Action):

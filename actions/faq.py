@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.replies import Reply, clarify_topics, faq_replies, selected_topic
 from actions.settings import ClinicSettings, SettingsStore
-from actions.topics import load_topics
+from actions.topics import Topic, load_topics
 
 _settings = SettingsStore()
 
@@ -46,6 +46,25 @@ class ActionAnswerFaq(Action):
         return []
 
 
+def clarify_buttons(
+    candidates: list[str], topics: dict[str, Topic], domain: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Buttons for "did you mean...?": the candidate topics, then the response's own."""
+    keys = [str(c).removeprefix("faq/") for c in candidates]
+    buttons: list[dict[str, Any]] = [
+        {"title": topics[key].title, "payload": f'/faq{{"faq_topic":"{key}"}}'}
+        for key in keys
+        if key in topics
+    ]
+    if not buttons:
+        return []
+    # The response's own buttons ("Something else") come last.
+    for variation in (domain.get("responses") or {}).get("utter_clarify") or []:
+        buttons.extend(variation.get("buttons") or [])
+        break
+    return buttons
+
+
 class ActionClarify(Action):
     """Offer the likeliest FAQ topics as buttons instead of risking a wrong answer."""
 
@@ -58,16 +77,9 @@ class ActionClarify(Action):
     ) -> list[dict[str, Any]]:
         """Ask "did you mean...?" with topic buttons, or ask to rephrase."""
         topics = load_topics()
-        keys = clarify_topics(tracker.latest_message, topics)
-        if not keys:
+        buttons = clarify_buttons(clarify_topics(tracker.latest_message, topics), topics, domain)
+        if not buttons:
             dispatcher.utter_message(response="utter_default")
             return []
-        buttons: list[dict[str, Any]] = [
-            {"title": topics[key].title, "payload": f'/faq{{"faq_topic":"{key}"}}'} for key in keys
-        ]
-        # The response's own buttons ("Something else") come last.
-        for variation in (domain.get("responses") or {}).get("utter_clarify") or []:
-            buttons.extend(variation.get("buttons") or [])
-            break
         dispatcher.utter_message(response="utter_clarify", buttons=buttons)
         return []

@@ -15,9 +15,8 @@ from actions.topics import Topic
 
 FAQ_INTENT = "faq"
 FAQ_PREFIX = "faq/"
-# How many topics a clarifying question offers, and how likely each must be.
+# How many topics a clarifying question offers.
 MAX_CLARIFY_TOPICS = 3
-MIN_CLARIFY_CONFIDENCE = 0.05
 
 
 @dataclass(frozen=True)
@@ -41,51 +40,48 @@ def contact_route(settings: ClinicSettings) -> Reply:
     return Reply("utter_contact_none")
 
 
-def clinic_fact_replies(key: str, settings: ClinicSettings) -> list[Reply]:
-    """Answer a ``source: clinic`` topic from the settings; say so where a fact is not set."""
-    replies: list[Reply] = []
-    unknown = False
-    if key == "opening_hours":
-        if settings.opening_hours:
-            replies.append(
-                Reply("utter_faq/opening_hours", {"opening_hours": settings.opening_hours})
-            )
-        else:
-            replies.append(Reply("utter_unknown_opening_hours"))
-            unknown = True
-    elif key == "location":
-        if settings.address:
-            replies.append(Reply("utter_faq/location", {"address": settings.address}))
-            if settings.directions:
-                replies.append(
-                    Reply("utter_location_directions", {"directions": settings.directions})
-                )
-        else:
-            replies.append(Reply("utter_unknown_location"))
-            unknown = True
-    elif key == "cost_and_insurance":
-        prices, insurance = settings.prices, settings.insurance
-        if prices and insurance:
-            replies.append(
-                Reply("utter_faq/cost_and_insurance", {"prices": prices, "insurance": insurance})
-            )
-        else:
-            if prices:
-                replies.append(Reply("utter_clinic_prices", {"prices": prices}))
-            else:
-                replies.append(Reply("utter_unknown_prices"))
-            if insurance:
-                replies.append(Reply("utter_clinic_insurance", {"insurance": insurance}))
-            else:
-                replies.append(Reply("utter_unknown_insurance"))
-            unknown = True
-    elif key == "contact_details":
+def join_words(words: list[str]) -> str:
+    """ "a", "a or b", "a, b or c"."""
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def unknown_facts(labels: list[str], settings: ClinicSettings) -> Reply:
+    """One reply naming every fact the clinic has not set, with whatever contact route is."""
+    missing = join_words(labels)
+    if settings.phone and settings.email:
+        return Reply(
+            "utter_unknown_facts_phone_email",
+            {"missing": missing, "phone": settings.phone, "email": settings.email},
+        )
+    if settings.phone:
+        return Reply("utter_unknown_facts_phone", {"missing": missing, "phone": settings.phone})
+    if settings.email:
+        return Reply("utter_unknown_facts_email", {"missing": missing, "email": settings.email})
+    return Reply("utter_unknown_facts", {"missing": missing})
+
+
+def clinic_fact_replies(topic: Topic, settings: ClinicSettings) -> list[Reply]:
+    """Answer a ``source: clinic`` topic from the settings; one reply names what is not set.
+
+    Every fact set: the topic's answer. Some set: each known fact on its own
+    (``utter_clinic_<fact>``), then what is missing. None: what is missing.
+    """
+    if topic.source != "clinic":
+        raise ValueError(f"not a clinic topic: {topic.key}")
+    if topic.key == "contact_details":
         return [contact_route(settings)]
-    else:
-        raise ValueError(f"not a clinic topic: {key}")
-    if unknown:
-        replies.append(contact_route(settings))
-    return replies
+    values = {fact: str(getattr(settings, fact)) for fact in topic.facts}
+    known = {fact: value for fact, value in values.items() if value}
+    missing = [label for fact, label in topic.facts.items() if not values[fact]]
+    if not missing:
+        replies = [Reply(f"utter_faq/{topic.key}", known)]
+        if topic.key == "location" and settings.directions:
+            replies.append(Reply("utter_location_directions", {"directions": settings.directions}))
+        return replies
+    replies = [Reply(f"utter_clinic_{fact}", {fact: value}) for fact, value in known.items()]
+    return [*replies, unknown_facts(missing, settings)]
 
 
 def faq_replies(key: str, topics: Mapping[str, Topic], settings: ClinicSettings) -> list[Reply]:
@@ -94,7 +90,7 @@ def faq_replies(key: str, topics: Mapping[str, Topic], settings: ClinicSettings)
     if topic is None:
         return [Reply("utter_default")]
     if topic.source == "clinic":
-        return clinic_fact_replies(key, settings)
+        return clinic_fact_replies(topic, settings)
     return [Reply(f"utter_faq/{key}")]
 
 
@@ -115,41 +111,55 @@ def manage_replies(settings: ClinicSettings) -> list[Reply]:
     return [Reply("utter_manage_appointment"), *booking_link(settings)]
 
 
+def _decision(parse: Mapping[str, Any]) -> Mapping[str, Any]:
+    decision = parse.get("decision")
+    return decision if isinstance(decision, Mapping) else {}
+
+
 def selected_topic(parse: Mapping[str, Any], topics: Mapping[str, Topic]) -> str | None:
     """The FAQ topic a message asks about.
 
-    A topic chosen with a clarification button (entity ``faq_topic``) wins; otherwise the
-    ResponseSelector's answer. Unknown keys give None.
+    A topic chosen with a clarification button (entity ``faq_topic``) wins; otherwise the NLU
+    decision's topic (``clinic_nlu.decision``). Unknown keys give None.
     """
     for entity in parse.get("entities") or []:
         if entity.get("entity") == "faq_topic" and entity.get("value") in topics:
             return str(entity["value"])
-    selector = (parse.get("response_selector") or {}).get(FAQ_INTENT) or {}
-    full_key = (selector.get("response") or {}).get("intent_response_key") or ""
-    key = full_key.removeprefix(FAQ_PREFIX)
-    return key if key in topics else None
+    decided = _decision(parse).get("faq_topic")
+    return str(decided) if decided in topics else None
 
 
 def clarify_topics(parse: Mapping[str, Any], topics: Mapping[str, Topic]) -> list[str]:
-    """The likeliest FAQ topics to offer when the assistant is unsure, best first.
+    """The likeliest FAQ topics to offer when the assistant is unsure, best first."""
+    keys = [str(c).removeprefix(FAQ_PREFIX) for c in _decision(parse).get("candidates") or []]
+    return [k for k in keys if k in topics][:MAX_CLARIFY_TOPICS]
 
-    Offered only when ``faq`` is among the two likeliest intents (besides nlu_fallback).
+
+# What to say for an intent answered by one response (after a red-flag check said "no").
+INTENT_RESPONSES = {
+    "describe_symptoms": "utter_describe_symptoms",
+    "medical_advice": "utter_medical_advice",
+    "greet": "utter_greet",
+    "goodbye": "utter_goodbye",
+    "thank": "utter_you_are_welcome",
+    "bot_challenge": "utter_iamabot",
+    "out_of_scope": "utter_out_of_scope",
+}
+
+
+def carry_on_replies(
+    then: Mapping[str, Any], topics: Mapping[str, Topic], settings: ClinicSettings
+) -> list[Reply]:
+    """The answer to what a visitor asked, once the red-flag question is answered "no".
+
+    ``then`` is the NLU decision kept for that moment (``decision.then``). Booking and
+    clarification need buttons or a form: the action handles them before calling this.
     """
-    ranking = [
-        i.get("name") for i in parse.get("intent_ranking") or [] if i.get("name") != "nlu_fallback"
-    ]
-    if FAQ_INTENT not in ranking[:2]:
-        return []
-    selector = (parse.get("response_selector") or {}).get(FAQ_INTENT) or {}
-    keys: list[str] = []
-    for candidate in selector.get("ranking") or []:
-        key = str(candidate.get("intent_response_key") or "").removeprefix(FAQ_PREFIX)
-        if (
-            key in topics
-            and key not in keys
-            and candidate.get("confidence", 0.0) >= MIN_CLARIFY_CONFIDENCE
-        ):
-            keys.append(key)
-        if len(keys) == MAX_CLARIFY_TOPICS:
-            break
-    return keys
+    intent = str(then.get("intent") or "")
+    if intent == FAQ_INTENT:
+        return faq_replies(str(then.get("faq_topic") or ""), topics, settings)
+    if intent in INTENT_RESPONSES:
+        return [Reply(INTENT_RESPONSES[intent])]
+    if intent == "human_handoff":
+        return [Reply("utter_handoff"), contact_route(settings)]
+    return [Reply("utter_how_can_i_help")]

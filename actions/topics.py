@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -18,6 +18,8 @@ class Topic:
     key: str
     title: str
     source: str
+    # clinic topics: the settings the answer is made of, with the words naming each one
+    facts: dict[str, str] = field(default_factory=dict)
 
 
 @cache
@@ -25,6 +27,11 @@ def load_topics(path: Path = TOPICS_PATH) -> dict[str, Topic]:
     """All topics by key."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return {
-        key: Topic(key=key, title=str(value["title"]), source=str(value["source"]))
+        key: Topic(
+            key=key,
+            title=str(value["title"]),
+            source=str(value["source"]),
+            facts={str(k): str(v) for k, v in (value.get("facts") or {}).items()},
+        )
         for key, value in data.items()
     }

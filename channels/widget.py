@@ -36,6 +36,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.buttons import last_buttons, payload_for, title_for
 from channels.limits import RateLimiter, TokenSigner
 
 logger = logging.getLogger(__name__)
@@ -60,18 +61,41 @@ def _bot_message(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def history_of(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The visitor's and the assistant's messages, in order, from tracker events."""
+    """The visitor's and the assistant's messages, in order, from tracker events.
+
+    A button's payload shows as the button's title, as the widget showed it when clicked.
+    """
     messages: list[dict[str, Any]] = []
+    buttons: list[Any] = []
     for event in events:
         if event.get("event") == "user" and event.get("text"):
             text = str(event["text"])
             if text.startswith("/"):
-                continue  # a button payload: the widget shows the button's title instead
+                title = title_for(text, buttons)
+                buttons = []
+                if title is None:
+                    continue
+                text = title
+            buttons = []
             messages.append({"sender": "user", "text": text})
         elif event.get("event") == "bot" and (event.get("text") or event.get("data")):
             data = event.get("data") or {}
+            buttons.extend(data.get("buttons") or [])
             messages.append({"sender": "bot", **_bot_message({"text": event.get("text"), **data})})
     return messages
+
+
+def _recent_events(tracker: DialogueStateTracker | None) -> list[dict[str, Any]]:
+    """The tracker's events since the visitor last wrote, serialised."""
+    if tracker is None:
+        return []
+    recent: list[dict[str, Any]] = []
+    for event in reversed(tracker.events):
+        serialised = event.as_dict()
+        recent.append(serialised)
+        if serialised.get("event") == "user":
+            break
+    return list(reversed(recent))
 
 
 class WidgetInput(InputChannel):
@@ -199,6 +223,9 @@ class WidgetInput(InputChannel):
                     "You're sending messages very quickly. Please wait a moment.",
                     headers,
                 )
+            # A typed button title counts as pressing the button.
+            tracker = await request.app.ctx.agent.tracker_store.retrieve(conversation_id)
+            text = payload_for(text, last_buttons(_recent_events(tracker))) or text
             collector = CollectingOutputChannel()
             await on_new_message(
                 UserMessage(

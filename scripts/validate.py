@@ -25,11 +25,44 @@ UNUSED = re.compile(r"The utterance '([^']+)' is not used in any story or rule\.
 DUPLICATE_FAQ = "The following duplicated intents have been found across multiple domain files: faq"
 
 
+def _composed_names(template: str) -> list[str]:
+    """Every name a composed response name (an f-string in actions/) can take."""
+    sys.path.insert(0, str(REPO_ROOT))
+    from actions.topics import load_topics
+
+    topics = load_topics()
+    domain = yaml.safe_load((REPO_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    forms = domain.get("forms") or {}
+    expansions = {
+        # BookingFormBase._missed: a question of either form
+        "utter_invalid_{slot}": {s for f in forms.values() for s in f["required_slots"]},
+        # faq_replies and clinic_fact_replies: every topic
+        "utter_faq/{key}": set(topics),
+        "utter_faq/{topic.key}": {k for k, t in topics.items() if t.source == "clinic"},
+        # a fact on its own: only where a topic has several and some are not set (contact
+        # details are answered by contact_route instead)
+        "utter_clinic_{fact}": {
+            fact
+            for key, topic in topics.items()
+            if len(topic.facts) > 1 and key != "contact_details"
+            for fact in topic.facts
+        },
+    }
+    if template not in expansions:
+        raise ValueError(f"a new composed response name in actions/: {template}")
+    head, _, rest = template.partition("{")
+    tail = rest.partition("}")[2]
+    return sorted(f"{head}{value}{tail}" for value in expansions[template])
+
+
 def responses_sent_by_actions() -> set[str]:
-    """Response names that appear as string literals in the actions package."""
-    names: set[str] = set()
-    for path in (REPO_ROOT / "actions").glob("*.py"):
-        names.update(re.findall(r"[\"'](utter_[a-z0-9_/]+)[\"']", path.read_text(encoding="utf-8")))
+    """Every response name the actions can send: literals, and f-strings expanded."""
+    source = "\n".join(
+        path.read_text(encoding="utf-8") for path in sorted((REPO_ROOT / "actions").glob("*.py"))
+    )
+    names = set(re.findall(r"(?<![f\w])[\"'](utter_[a-z0-9_/]+)[\"']", source))
+    for template in set(re.findall(r"f[\"'](utter_[a-z0-9_/]*\{[^}]+\}[a-z0-9_/]*)[\"']", source)):
+        names.update(_composed_names(template))
     return names
 
 

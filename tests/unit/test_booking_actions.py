@@ -14,10 +14,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking import (
+    NOT_GIVEN,
     ActionAskBookingConfirmed,
     ActionAskBookingConsent,
     ActionCancelBooking,
     ActionSubmitBooking,
+    BookingFormBase,
     ValidateBookingForm,
     ValidateChangeForm,
     booking_store,
@@ -56,12 +58,23 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     booking_store.cache_clear()
 
 
-def tracker(slots: dict[str, Any], form: str = "booking_form", text: str = "x") -> Tracker:
+def tracker(
+    slots: dict[str, Any],
+    form: str = "booking_form",
+    text: str = "x",
+    intent: str = "affirm",
+    entities: list[dict[str, Any]] | None = None,
+    after: list[str] = (),  # type: ignore[assignment]
+) -> Tracker:
+    """A tracker whose latest message is the visitor's answer (then ``after`` actions ran)."""
+    message = {"text": text, "intent": {"name": intent}, "entities": entities or []}
+    events = [{"event": "user", "text": text, "parse_data": message}]
+    events += [{"event": "action", "name": name} for name in ("action_extract_slots", *after)]
     return Tracker(
         sender_id="visitor-1",
         slots=slots,
-        latest_message={"text": text, "intent": {"name": "affirm"}, "entities": []},
-        events=[],
+        latest_message=message,
+        events=events,
         paused=False,
         followup_action=None,
         active_loop={"name": form},
@@ -79,75 +92,164 @@ def stored(url: str) -> list[dict[str, Any]]:
     return store.list_requests()
 
 
-async def validate(
-    method: str, value: Any, slots: dict[str, Any] | None = None, form: str = "booking_form"
+def form_for(form: str) -> BookingFormBase:
+    return ValidateBookingForm() if form == "booking_form" else ValidateChangeForm()
+
+
+async def answer(
+    slot: str,
+    text: str,
+    intent: str = "affirm",
+    entities: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
+    form: str = "booking_form",
+    after: list[str] = (),  # type: ignore[assignment]
 ) -> tuple[dict[str, Any], list[str]]:
+    """What the form reads from ``text`` typed at the question for ``slot``."""
     dispatcher = CollectingDispatcher()
-    action = ValidateBookingForm() if form == "booking_form" else ValidateChangeForm()
-    result = await getattr(action, method)(value, dispatcher, tracker(slots or {}, form), DOMAIN)
-    return result, responses(dispatcher)
+    t = tracker({**(slots or {}), "requested_slot": slot}, form, text, intent, entities, after)
+    events = await form_for(form).read_answer(dispatcher, t)
+    return {e["name"]: e["value"] for e in events}, responses(dispatcher)
 
 
 @pytest.mark.parametrize(
-    ("method", "value", "expected"),
+    ("slot", "text", "intent", "expected"),
     [
-        ("validate_booking_name", "my name is jane doe", {"booking_name": "Jane Doe"}),
-        ("validate_booking_contact", "(415) 555-2671", {"booking_contact": "+14155552671"}),
+        ("booking_name", "my name is jane doe", "affirm", {"booking_name": "Jane Doe"}),
+        ("booking_contact", "(415) 555-2671", "nlu_fallback", {"booking_contact": "+14155552671"}),
         (
-            "validate_booking_contact",
+            "booking_contact",
             "Jane+pt@Example.com",
+            "faq",
             {"booking_contact": "Jane+pt@example.com"},
         ),
-        ("validate_booking_patient_status", "new", {"booking_patient_status": "new"}),
-        ("validate_booking_patient_status", "been before", {"booking_patient_status": "returning"}),
-        ("validate_booking_reason", "sciatica", {"booking_reason": "sciatica"}),
-        ("validate_booking_confirmed", True, {"booking_confirmed": True}),
+        # an answer before a new intent: this reads like a question about contact details
+        ("booking_contact", "sam at gmail dot com", "faq", {"booking_contact": "sam@gmail.com"}),
+        (
+            "booking_reason",
+            "sciatica down my left leg",
+            "describe_symptoms",
+            {"booking_reason": "sciatica down my left leg"},
+        ),
+        (
+            "booking_patient_status",
+            "I've never been before",
+            "deny",
+            {"booking_patient_status": "new"},
+        ),
+        (
+            "booking_patient_status",
+            "first time, my back hurts",
+            "describe_symptoms",
+            {"booking_patient_status": "new"},
+        ),
+        ("booking_patient_status", "no", "deny", {"booking_patient_status": "new"}),
+        ("booking_patient_status", "yes", "affirm", {"booking_patient_status": "returning"}),
+        (
+            "booking_patient_status",
+            "I've been before",
+            "bot_challenge",
+            {"booking_patient_status": "returning"},
+        ),
+        ("booking_consent", "yes please", "affirm", {"booking_consent": True}),
+        ("booking_confirmed", "yes", "affirm", {"booking_confirmed": True}),
     ],
 )
-async def test_valid_values(
-    database: str, method: str, value: Any, expected: dict[str, Any]
+async def test_answers_are_read_as_answers_first(
+    database: str, slot: str, text: str, intent: str, expected: dict[str, Any]
 ) -> None:
-    result, sent = await validate(method, value)
-    assert result == expected
-    assert sent == []
+    assert await answer(slot, text, intent) == (expected, [])
 
 
-async def test_times_are_kept_verbatim_and_normalised(database: str) -> None:
-    result, _ = await validate("validate_booking_times", "asap please")
-    assert result == {
-        "booking_times": "asap please",
-        "booking_times_normalized": "as soon as possible",
-    }
+async def test_times_are_kept_verbatim_with_a_reading_of_each_option(database: str) -> None:
+    read, _ = await answer("booking_times", "tuesday afternoon or thursday morning next week")
+    assert read["booking_times"] == "tuesday afternoon or thursday morning next week"
+    tuesday, thursday = read["booking_times_normalized"].split("; ")
+    assert tuesday.startswith("Tuesday ") and tuesday.endswith(" afternoon")
+    assert thursday.startswith("Thursday ") and thursday.endswith(" morning")
+
+
+async def test_a_button_value_is_the_answer(database: str) -> None:
+    entities = [{"entity": "booking_reason", "value": "sciatica"}]
+    assert await answer("booking_reason", "/affirm", "affirm", entities) == (
+        {"booking_reason": "sciatica"},
+        [],
+    )
 
 
 @pytest.mark.parametrize(
-    ("method", "value", "slot"),
+    ("slot", "text", "intent"),
     [
-        ("validate_booking_name", "12345", "booking_name"),
-        ("validate_booking_contact", "not telling", "booking_contact"),
-        ("validate_booking_contact", "555-0000", "booking_contact"),
-        ("validate_booking_patient_status", "dunno", "booking_patient_status"),
+        # red flags win, even when the words would do as an answer
+        ("booking_reason", "I've lost control of my bladder", "urgent_symptoms"),
+        ("booking_name", "my leg feels odd", "urgent_symptoms"),
+        # questions and "stop" are left to the rules; the form asks again after
+        ("booking_name", "what is dry needling?", "faq"),
+        ("booking_reason", "should i stop my tablets", "medical_advice"),
+        ("booking_times", "am i talking to a bot", "bot_challenge"),
+        ("booking_contact", "stop", "deny"),
+        ("booking_consent", "no", "deny"),
+        ("booking_confirmed", "cancel", "deny"),
     ],
 )
-async def test_invalid_value_asks_again_with_a_hint(
-    database: str, method: str, value: str, slot: str
+async def test_red_flags_questions_and_stop_are_left_to_the_rules(
+    database: str, slot: str, text: str, intent: str
 ) -> None:
-    result, sent = await validate(method, value)
-    assert result == {slot: None, "booking_failures": {slot: 1}}
+    assert await answer(slot, text, intent) == ({}, [])
+
+
+async def test_a_message_already_answered_is_not_read_again(database: str) -> None:
+    read = await answer("booking_name", "Jane Doe", "faq", after=["action_answer_faq"])
+    assert read == ({}, [])
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "intent"),
+    [
+        ("booking_name", "12345", "nlu_fallback"),
+        ("booking_contact", "not telling", "nlu_fallback"),
+        ("booking_contact", "555-0000", "nlu_fallback"),
+        ("booking_reason", "+1 415 555 2671", "nlu_fallback"),  # a phone number is no reason
+        ("booking_patient_status", "dunno", "nlu_fallback"),
+        ("booking_consent", "what's the weather like", "out_of_scope"),
+        ("booking_confirmed", "hmm something is off", "nlu_fallback"),
+    ],
+)
+async def test_a_miss_asks_again_with_a_hint(
+    database: str, slot: str, text: str, intent: str
+) -> None:
+    read, sent = await answer(slot, text, intent)
+    assert read == {"booking_failures": {slot: 1}}
     assert sent == [f"utter_invalid_{slot}"]
 
 
-async def test_second_failure_offers_the_phone_and_stops(database: str) -> None:
-    result, sent = await validate(
-        "validate_booking_contact", "nope", {"booking_failures": {"booking_contact": 1}}
-    )
-    assert result["booking_gave_up"] is True
-    assert sent == ["utter_invalid_twice", "utter_faq/contact_details"]
-    dispatcher = CollectingDispatcher()
-    required = await ValidateBookingForm().required_slots(
-        ["booking_name"], dispatcher, tracker({"booking_gave_up": True}), DOMAIN
-    )
-    assert required == []
+@pytest.mark.parametrize(
+    "slot", ["booking_name", "booking_times", "booking_reason", "booking_patient_status"]
+)
+async def test_a_second_miss_skips_the_question_and_keeps_the_rest(
+    database: str, slot: str
+) -> None:
+    slots = {"booking_name": "Jane Doe", "booking_failures": {slot: 1}}
+    read, sent = await answer(slot, "12", "nlu_fallback", slots=slots)
+    assert read == {"booking_failures": {slot: 2}, slot: NOT_GIVEN}
+    assert sent == ["utter_skip_question"]
+
+
+@pytest.mark.parametrize(
+    ("slot", "response"),
+    [
+        ("booking_contact", "utter_give_up_contact"),
+        ("booking_consent", "utter_give_up_consent"),
+        ("booking_confirmed", "utter_invalid_twice"),
+    ],
+)
+async def test_a_second_miss_where_nothing_can_be_sent_stops_with_the_contact_route(
+    database: str, slot: str, response: str
+) -> None:
+    read, sent = await answer(slot, "zzz", "nlu_fallback", slots={"booking_failures": {slot: 1}})
+    assert read["booking_gave_up"] is True
+    assert read["requested_slot"] is None  # the form ends; nothing is submitted
+    assert sent == [response, "utter_faq/contact_details"]
 
 
 @pytest.mark.parametrize(
@@ -161,29 +263,48 @@ async def test_second_failure_offers_the_phone_and_stops(database: str) -> None:
 async def test_correction_at_the_summary(
     database: str, text: str, expected: dict[str, Any]
 ) -> None:
-    result, sent = await validate("validate_booking_confirmed", text, dict(FILLED))
-    assert result == {**expected, "booking_confirmed": None}
+    read, sent = await answer("booking_confirmed", text, "nlu_fallback", slots=dict(FILLED))
+    assert read == {**expected, "booking_confirmed": None}
     assert sent == []
 
 
 async def test_correction_of_times(database: str) -> None:
-    result, _ = await validate("validate_booking_confirmed", "make it thursday morning")
-    assert result["booking_times"] == "make it thursday morning"
-    assert result["booking_times_normalized"].startswith("Thursday")
-    assert result["booking_confirmed"] is None
-
-
-async def test_unclear_correction_asks_what_to_change(database: str) -> None:
-    result, sent = await validate("validate_booking_confirmed", "hmm something is off")
-    assert result == {"booking_confirmed": None}
-    assert sent == ["utter_ask_what_to_change"]
+    read, _ = await answer("booking_confirmed", "make it thursday morning", "nlu_fallback")
+    assert read["booking_times"] == "make it thursday morning"
+    assert read["booking_times_normalized"].startswith("Thursday")
+    assert read["booking_confirmed"] is None
 
 
 async def test_change_details(database: str) -> None:
-    result, _ = await validate(
-        "validate_change_details", "move friday to monday", form="change_form"
+    read, _ = await answer(
+        "change_details",
+        "move my friday slot to monday",
+        "manage_appointment",
+        form="change_form",
     )
-    assert result == {"change_details": "move friday to monday"}
+    assert read == {"change_details": "move my friday slot to monday"}
+
+
+@pytest.mark.parametrize(
+    ("method", "value", "expected"),
+    [
+        ("validate_booking_name", "Jane Doe", "Jane Doe"),
+        ("validate_booking_name", NOT_GIVEN, NOT_GIVEN),
+        ("validate_booking_contact", "+14155552671", "+14155552671"),
+        ("validate_booking_contact", "sam@gmail.com", "sam@gmail.com"),
+        ("validate_booking_patient_status", "returning", "returning"),
+        ("validate_booking_patient_status", "maybe", None),
+        ("validate_booking_reason", "sciatica", "sciatica"),
+        ("validate_booking_times", "tuesday", "tuesday"),
+    ],
+)
+async def test_filled_values_are_checked_when_a_form_starts_or_resumes(
+    database: str, method: str, value: Any, expected: Any
+) -> None:
+    dispatcher = CollectingDispatcher()
+    result = await getattr(ValidateBookingForm(), method)(value, dispatcher, tracker({}), DOMAIN)
+    assert result == {method.removeprefix("validate_"): expected}
+    assert responses(dispatcher) == []
 
 
 async def run_action(
@@ -283,21 +404,3 @@ async def test_summary_shows_what_will_be_sent(database: str) -> None:
         ActionAskBookingConfirmed(), {**FILLED, "change_details": "x"}, "change_form"
     )
     assert sent == ["utter_change_summary"]
-
-
-@pytest.mark.parametrize(
-    "method",
-    [
-        "validate_booking_name",
-        "validate_booking_contact",
-        "validate_booking_times",
-        "validate_booking_reason",
-        "validate_booking_patient_status",
-        "validate_booking_confirmed",
-    ],
-)
-async def test_a_reset_slot_is_not_a_failure(database: str, method: str) -> None:
-    """Starting a request resets every slot; the resets must not count as wrong answers."""
-    result, sent = await validate(method, None)
-    assert result == {method.removeprefix("validate_"): None}
-    assert sent == []

@@ -14,6 +14,7 @@ from actions.replies import (
     clinic_fact_replies,
     contact_route,
     faq_replies,
+    join_words,
     selected_topic,
 )
 from actions.settings import ClinicSettings
@@ -55,47 +56,68 @@ def test_contact_route(phone: str, email: str, expected: Reply) -> None:
 def test_clinic_facts_when_set(
     key: str, expected: list[str], full_settings: ClinicSettings
 ) -> None:
-    replies = clinic_fact_replies(key, full_settings)
+    replies = clinic_fact_replies(TOPICS[key], full_settings)
     assert names(replies) == expected
     for reply in replies:
         assert all(value for value in reply.values.values())
 
 
 @pytest.mark.parametrize(
-    ("key", "expected"),
+    ("key", "missing"),
     [
-        ("opening_hours", ["utter_unknown_opening_hours", "utter_contact_none"]),
-        ("location", ["utter_unknown_location", "utter_contact_none"]),
-        (
-            "cost_and_insurance",
-            ["utter_unknown_prices", "utter_unknown_insurance", "utter_contact_none"],
-        ),
-        ("contact_details", ["utter_contact_none"]),
+        ("opening_hours", "opening hours"),
+        ("location", "address"),
+        ("cost_and_insurance", "prices or insurance and payment details"),
     ],
 )
-def test_clinic_facts_never_invented(
-    key: str, expected: list[str], empty_settings: ClinicSettings
+def test_missing_clinic_facts_get_one_reply_naming_them(
+    key: str, missing: str, empty_settings: ClinicSettings
 ) -> None:
-    assert names(clinic_fact_replies(key, empty_settings)) == expected
-
-
-def test_unknown_fact_offers_the_contact_that_is_set() -> None:
-    settings = ClinicSettings(phone="555", prices="$90")
-    assert names(clinic_fact_replies("cost_and_insurance", settings)) == [
-        "utter_clinic_prices",
-        "utter_unknown_insurance",
-        "utter_contact_phone",
+    """Never invented, never three bubbles, never a word about a fact nobody asked for."""
+    assert clinic_fact_replies(TOPICS[key], empty_settings) == [
+        Reply("utter_unknown_facts", {"missing": missing})
     ]
 
 
-def test_location_without_directions(full_settings: ClinicSettings) -> None:
+def test_missing_contact_details_say_so(empty_settings: ClinicSettings) -> None:
+    assert names(clinic_fact_replies(TOPICS["contact_details"], empty_settings)) == [
+        "utter_contact_none"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("phone", "email", "response"),
+    [
+        ("555", "", "utter_unknown_facts_phone"),
+        ("", "a@b.example", "utter_unknown_facts_email"),
+        ("555", "a@b.example", "utter_unknown_facts_phone_email"),
+    ],
+)
+def test_a_missing_fact_comes_with_the_contact_route_that_is_set(
+    phone: str, email: str, response: str
+) -> None:
+    settings = ClinicSettings(phone=phone, email=email, prices="$90")
+    replies = clinic_fact_replies(TOPICS["cost_and_insurance"], settings)
+    assert names(replies) == ["utter_clinic_prices", response]
+    assert replies[1].values["missing"] == "insurance and payment details"
+
+
+@pytest.mark.parametrize(
+    ("labels", "joined"),
+    [([], ""), (["a"], "a"), (["a", "b"], "a or b"), (["a", "b", "c"], "a, b or c")],
+)
+def test_join_words(labels: list[str], joined: str) -> None:
+    assert join_words(labels) == joined
+
+
+def test_location_without_directions() -> None:
     settings = ClinicSettings(address="1 High St")
-    assert names(clinic_fact_replies("location", settings)) == ["utter_faq/location"]
+    assert names(clinic_fact_replies(TOPICS["location"], settings)) == ["utter_faq/location"]
 
 
 def test_clinic_fact_rejects_other_topics(full_settings: ClinicSettings) -> None:
     with pytest.raises(ValueError):
-        clinic_fact_replies("what_is_sciatica", full_settings)
+        clinic_fact_replies(TOPICS["what_is_sciatica"], full_settings)
 
 
 @pytest.mark.parametrize("key", [k for k, t in TOPICS.items() if t.source != "clinic"])
@@ -117,32 +139,23 @@ def test_booking_without_anything(empty_settings: ClinicSettings) -> None:
     assert names(booking_replies(empty_settings)) == ["utter_booking", "utter_booking_form_intro"]
 
 
-def parse_with(
-    intents: list[str], answers: list[tuple[str, float]], entities: Any = ()
-) -> dict[str, Any]:
+def with_decision(decision: dict[str, Any], entities: Any = ()) -> dict[str, Any]:
     return {
-        "intent": {"name": intents[0], "confidence": 0.9},
-        "intent_ranking": [{"name": i, "confidence": 0.5} for i in intents],
+        "intent": {"name": decision.get("intent")},
         "entities": list(entities),
-        "response_selector": {
-            "faq": {
-                "response": {"intent_response_key": answers[0][0] if answers else None},
-                "ranking": [{"intent_response_key": k, "confidence": c} for k, c in answers],
-            }
-        },
+        "decision": decision,
     }
 
 
-def test_selected_topic_from_response_selector() -> None:
-    assert (
-        selected_topic(parse_with(["faq"], [("faq/session_length", 0.9)]), TOPICS)
-        == "session_length"
-    )
+def test_selected_topic_from_the_decision() -> None:
+    parse = with_decision({"intent": "faq", "faq_topic": "session_length"})
+    assert selected_topic(parse, TOPICS) == "session_length"
 
 
 def test_selected_topic_button_choice_wins() -> None:
-    data = parse_with(
-        ["faq"], [("faq/session_length", 0.9)], [{"entity": "faq_topic", "value": "aftercare"}]
+    data = with_decision(
+        {"intent": "faq", "faq_topic": "session_length"},
+        [{"entity": "faq_topic", "value": "aftercare"}],
     )
     assert selected_topic(data, TOPICS) == "aftercare"
 
@@ -150,23 +163,25 @@ def test_selected_topic_button_choice_wins() -> None:
 @pytest.mark.parametrize(
     "data",
     [
-        parse_with(["faq"], []),
-        parse_with(["faq"], [("faq/not_a_topic", 0.9)]),
-        parse_with(["faq"], [], [{"entity": "faq_topic", "value": "<script>"}]),
+        with_decision({"intent": "faq"}),
+        with_decision({"intent": "faq", "faq_topic": "not_a_topic"}),
+        with_decision({"intent": "faq"}, [{"entity": "faq_topic", "value": "<script>"}]),
+        {"intent": {"name": "faq"}},
     ],
 )
 def test_selected_topic_none(data: dict[str, Any]) -> None:
     assert selected_topic(data, TOPICS) is None
 
 
-def test_clarify_offers_likeliest_topics() -> None:
-    answers = [
-        ("faq/session_length", 0.4),
-        ("faq/relief_timeline", 0.3),
-        ("faq/number_of_sessions", 0.2),
-        ("faq/aftercare", 0.1),
+def test_clarify_offers_the_decisions_candidates() -> None:
+    candidates = [
+        "faq/session_length",
+        "faq/relief_timeline",
+        "faq/nope",
+        "faq/number_of_sessions",
+        "faq/aftercare",
     ]
-    data = parse_with(["nlu_fallback", "faq", "greet"], answers)
+    data = with_decision({"intent": "nlu_fallback", "candidates": candidates})
     assert clarify_topics(data, TOPICS) == [
         "session_length",
         "relief_timeline",
@@ -175,15 +190,5 @@ def test_clarify_offers_likeliest_topics() -> None:
     assert len(clarify_topics(data, TOPICS)) == MAX_CLARIFY_TOPICS
 
 
-def test_clarify_skips_unlikely_topics() -> None:
-    data = parse_with(
-        ["nlu_fallback", "faq"], [("faq/session_length", 0.9), ("faq/aftercare", 0.01)]
-    )
-    assert clarify_topics(data, TOPICS) == ["session_length"]
-
-
-def test_clarify_nothing_when_faq_unlikely() -> None:
-    data = parse_with(
-        ["nlu_fallback", "out_of_scope", "greet", "faq"], [("faq/session_length", 0.9)]
-    )
-    assert clarify_topics(data, TOPICS) == []
+def test_clarify_nothing_without_candidates() -> None:
+    assert clarify_topics(with_decision({"intent": "nlu_fallback"}), TOPICS) == []

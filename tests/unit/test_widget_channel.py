@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from channels.buttons import last_buttons, payload_for
 from channels.limits import RateLimiter, TokenSigner
 from channels.widget import history_of
 
@@ -64,9 +65,58 @@ def test_history_shows_texts_and_buttons_not_payloads() -> None:
         },
         {"event": "user", "text": "/affirm"},
         {"event": "bot", "text": "Great."},
+        {"event": "user", "text": "/deny"},  # no button sent it (typed by hand): not shown
     ]
     assert history_of(events) == [
         {"sender": "user", "text": "hi"},
         {"sender": "bot", "text": "Hello!", "buttons": [{"title": "Yes", "payload": "/affirm"}]},
+        {"sender": "user", "text": "Yes"},  # a clicked button shows as its title
         {"sender": "bot", "text": "Great."},
     ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "payload"),
+    [
+        ("I've been before", '/affirm{"patient_status": "returning"}'),
+        ("i’ve been before", '/affirm{"patient_status": "returning"}'),
+        ("  IVE BEEN BEFORE!  ", '/affirm{"patient_status": "returning"}'),
+        ("I'm new", '/affirm{"patient_status": "new"}'),
+        ("I've been before, twice", None),
+        ("new", None),
+        ("", None),
+    ],
+)
+def test_a_typed_button_title_counts_as_pressing_the_button(
+    typed: str, payload: str | None
+) -> None:
+    events = [
+        {"event": "user", "text": "book"},
+        {
+            "event": "bot",
+            "text": "Have you been to the clinic before?",
+            "data": {
+                "buttons": [
+                    {"title": "I'm new", "payload": '/affirm{"patient_status": "new"}'},
+                    {
+                        "title": "I've been before",
+                        "payload": '/affirm{"patient_status": "returning"}',
+                    },
+                ]
+            },
+        },
+    ]
+    assert payload_for(typed, last_buttons(events)) == payload
+
+
+def test_only_the_last_messages_buttons_count() -> None:
+    events = [
+        {
+            "event": "bot",
+            "text": "?",
+            "data": {"buttons": [{"title": "Yes", "payload": "/affirm"}]},
+        },
+        {"event": "user", "text": "yes"},
+        {"event": "bot", "text": "Thanks."},
+    ]
+    assert last_buttons(events) == []
