@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from abc import ABC, abstractmethod
 from datetime import datetime
 from functools import cache
@@ -123,6 +124,18 @@ def fresh_message(tracker: Tracker, form: str) -> bool:
     return False
 
 
+_STOP = re.compile(
+    r"\b(?:stop|cancel|never ?mind|forget (?:it|that)|quit|leave it|don'?t want|do not want|"
+    r"not interested|no thanks?|changed my mind)\b",
+    re.IGNORECASE,
+)
+
+
+def wants_to_stop(text: str) -> bool:
+    """ "stop", "never mind", "no": leave the form. "maybe" or "not sure" is no answer."""
+    return parse_yes_no(text) is False or bool(_STOP.search(text))
+
+
 def _intent(tracker: Tracker) -> str:
     return str((tracker.latest_message.get("intent") or {}).get("name") or "")
 
@@ -176,7 +189,7 @@ class BookingFormBase(FormValidationAction, ABC):
         values = await reader(text, tracker) if reader else None
         if values:
             return [SlotSet(key, value) for key, value in values.items()]
-        if intent in DIGRESSIONS:
+        if intent in DIGRESSIONS and (intent != "deny" or wants_to_stop(text)):
             return []
         return await self._missed(slot, dispatcher, tracker)
 

@@ -58,8 +58,8 @@ def clarify_buttons(
     ]
     if not buttons:
         return []
-    # The response's own buttons ("Something else") come last.
-    for variation in (domain.get("responses") or {}).get("utter_clarify") or []:
+    # "Something else" comes last (Rasa would put a response's own buttons first).
+    for variation in (domain.get("responses") or {}).get("utter_clarify_something_else") or []:
         buttons.extend(variation.get("buttons") or [])
         break
     return buttons

@@ -28,6 +28,7 @@ FAQ = "faq"
 FAQ_PREFIX = "faq/"
 FALLBACK = "nlu_fallback"
 URGENT = "urgent_symptoms"
+DESCRIBE = "describe_symptoms"
 
 # triage outcomes
 TRIAGE_URGENT = "urgent"
@@ -195,6 +196,10 @@ def decide(
     if red_flag_outcome == "ask" or (classifier_urgent and red_flag_outcome != "ruled_out"):
         return Decision(URGENT, then.confidence, triage=TRIAGE_SCREEN, then=then)
     if red_flag_outcome == "ruled_out":
+        if then.intent == FALLBACK and then.gate == "low_confidence":
+            # symptom talk, red flags ruled out, and no clear question: "it's only one leg,
+            # not both" is someone describing their symptoms
+            return Decision(DESCRIBE, then.confidence, triage=TRIAGE_RULED_OUT)
         return Decision(
             then.intent,
             then.confidence,

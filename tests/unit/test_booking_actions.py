@@ -212,6 +212,8 @@ async def test_a_message_already_answered_is_not_read_again(database: str) -> No
         ("booking_reason", "+1 415 555 2671", "nlu_fallback"),  # a phone number is no reason
         ("booking_patient_status", "dunno", "nlu_fallback"),
         ("booking_consent", "what's the weather like", "out_of_scope"),
+        ("booking_consent", "maybe", "deny"),  # no answer, not a "stop"
+        ("booking_name", "not sure", "deny"),
         ("booking_confirmed", "hmm something is off", "nlu_fallback"),
     ],
 )

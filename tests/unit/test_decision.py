@@ -113,3 +113,9 @@ def test_the_parse_result_says_why() -> None:
     assert out["triage"] == "screen"
     assert out["then"]["faq_topic"] == "session_length"
     assert "ranking" not in out
+
+
+def test_ruled_out_symptom_talk_without_a_clear_question_is_described_symptoms() -> None:
+    unsure = {"urgent_symptoms": 0.6, "faq/treatment_areas": 0.1, "greet": 0.1, "thank": 0.1}
+    decision = decide([{**unsure, "describe_symptoms": 0.1}], "ruled_out")
+    assert (decision.intent, decision.triage) == ("describe_symptoms", TRIAGE_RULED_OUT)
