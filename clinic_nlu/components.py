@@ -122,6 +122,11 @@ class LabelClassifier(GraphComponent, ABC):
             model = None
         return cls(config, model_storage, resource, model)
 
+    def class_weights(self) -> dict[str, float] | None:
+        """Weights of labels that matter more than their share of examples (config)."""
+        weights = self._config.get("class_weights") or {}
+        return {str(k): float(v) for k, v in weights.items()} or None
+
     @abstractmethod
     def new_model(self) -> Any:
         """An untrained scikit-learn estimator with ``fit`` and ``predict_proba``."""
@@ -169,7 +174,13 @@ class TfidfLabelClassifier(LabelClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """Regularisation (C) and n-gram ranges (chosen on the development set)."""
-        return {"C": 30.0, "word_ngrams": [1, 2], "char_ngrams": [2, 5], "max_iter": 3000}
+        return {
+            "C": 30.0,
+            "word_ngrams": [1, 2],
+            "char_ngrams": [2, 5],
+            "max_iter": 3000,
+            "class_weights": {},
+        }
 
     def new_model(self) -> Any:
         """Word and character TF-IDF, then logistic regression."""
@@ -186,7 +197,10 @@ class TfidfLabelClassifier(LabelClassifier):
                 ),
             ),
             LogisticRegression(
-                C=float(self._config["C"]), max_iter=int(self._config["max_iter"]), random_state=0
+                C=float(self._config["C"]),
+                max_iter=int(self._config["max_iter"]),
+                class_weight=self.class_weights(),
+                random_state=0,
             ),
         )
 
@@ -204,7 +218,13 @@ class SentenceEmbeddingClassifier(LabelClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """Where the encoder is (``make minilm``), and regularisation (C)."""
-        return {"model_path": "build/minilm", "C": 30.0, "max_iter": 5000, "batch_size": 32}
+        return {
+            "model_path": "build/minilm",
+            "C": 30.0,
+            "max_iter": 5000,
+            "batch_size": 32,
+            "class_weights": {},
+        }
 
     def __init__(
         self,
@@ -224,7 +244,10 @@ class SentenceEmbeddingClassifier(LabelClassifier):
         from sklearn.linear_model import LogisticRegression
 
         return LogisticRegression(
-            C=float(self._config["C"]), max_iter=int(self._config["max_iter"]), random_state=0
+            C=float(self._config["C"]),
+            max_iter=int(self._config["max_iter"]),
+            class_weight=self.class_weights(),
+            random_state=0,
         )
 
     def features(self, texts: list[str]) -> Any:

@@ -32,6 +32,7 @@ HYPOTHETICAL = "HYPOTHETICAL"
 HISTORICAL = "HISTORICAL"
 FAMILY = "FAMILY"
 PSEUDO = "PSEUDO"
+GENERAL_QUESTION = "GENERAL_QUESTION"
 
 # Negation tokens after spaCy's tokenizer: "can't" -> "ca" "n't", "cant" -> "ca" "nt".
 _NOT = ["not", "n't", "nt"]
@@ -607,6 +608,108 @@ PATIENT_RULES: list[Rule] = [
         "BIDIRECTIONAL",
         [{"LOWER": {"IN": ["got", "get", "getting", "gotten"]}}, {"LOWER": "better"}],
         max_scope=10,
+    ),
+    # --- a general question about red flags rather than one stated ("can cancer cause
+    # sciatica?", "what are the warning signs, like bladder problems?"): asked about
+    _rule(
+        "cause",
+        GENERAL_QUESTION,
+        "BACKWARD",
+        [{"LOWER": {"IN": ["cause", "causes", "mean", "means"]}}],
+        max_scope=5,
+    ),
+    _rule(
+        "be a sign",
+        GENERAL_QUESTION,
+        "BACKWARD",
+        [
+            {"LOWER": "be"},
+            {"LOWER": {"IN": ["a", "an"]}},
+            {"LOWER": {"IN": ["reason", "sign", "warning", "symptom", "emergency", "worry"]}},
+        ],
+        max_scope=8,
+    ),
+    _rule(
+        "an emergency",
+        GENERAL_QUESTION,
+        "BIDIRECTIONAL",
+        [{"LOWER": {"IN": ["a", "an"]}}, {"LOWER": {"IN": ["emergency", "emergencies"]}}],
+        max_scope=8,
+    ),
+    _rule(
+        "warning signs",
+        GENERAL_QUESTION,
+        "FORWARD",
+        [
+            {"LOWER": {"IN": ["warning", "danger", "red", "serious", "worrying"]}},
+            {"LOWER": {"IN": ["signs", "sign", "flags", "flag", "symptoms"]}},
+        ],
+        max_scope=8,
+    ),
+    _rule(
+        "in general",
+        GENERAL_QUESTION,
+        "BIDIRECTIONAL",
+        [{"LOWER": {"IN": ["in", "generally"]}}, {"LOWER": {"IN": ["general", "speaking"]}}],
+        max_scope=8,
+    ),
+    _rule(
+        "just asking",
+        GENERAL_QUESTION,
+        "FORWARD",
+        [
+            {"LOWER": {"IN": ["just", "only"]}},
+            {"LOWER": {"IN": ["asking", "wondering", "curious", "checking"]}},
+        ],
+        max_scope=10,
+    ),
+    # --- a clinician found nothing: "my GP examined me for saddle numbness and there's none"
+    _rule(
+        "examined for",
+        NEGATED,
+        "FORWARD",
+        [
+            {"LOWER": {"IN": ["examined", "screened", "assessed", "looked", "checked", "tested"]}},
+            {"LOWER": {"IN": ["me", "him", "her", "it"]}, "OP": "?"},
+            {"LOWER": "for"},
+        ],
+        max_scope=8,
+    ),
+    _rule(
+        "there's none",
+        NEGATED,
+        "BACKWARD",
+        [
+            {"LOWER": {"IN": ["there", "there's", "theres"]}},
+            {"LOWER": {"IN": ["'s", "is", "was", "were", "are"]}, "OP": "?"},
+            {"LOWER": {"IN": ["none", "nothing"]}},
+        ],
+        max_scope=10,
+    ),
+    _rule(
+        "no problems from it",
+        NEGATED,
+        "BACKWARD",
+        [
+            {"LOWER": {"IN": ["no", "without", "never"]}},
+            {
+                "LOWER": {
+                    "IN": [
+                        "problems",
+                        "problem",
+                        "issues",
+                        "issue",
+                        "trouble",
+                        "effects",
+                        "damage",
+                        "injury",
+                    ]
+                }
+            },
+            {"LOWER": {"IN": ["from", "since", "after"]}},
+            {"LOWER": {"IN": ["it", "that", "then"]}},
+        ],
+        max_scope=12,
     ),
     # --- family: medspaCy's list has "mother", "husband"; visitors write "mum", "hubby"
     _rule(

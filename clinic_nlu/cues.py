@@ -19,21 +19,28 @@ import re
 _CUES: dict[str, str] = {
     # the visitor's own case
     "cuemycase": r"\b(?:in my case|for me personally|for me|in my situation|my particular|"
-    r"my own|mine|someone like me|people like me)\b",
+    r"my own|mine|someone like me|people like me|for my (?:\w+ )?(?:sciatica|pain|back|leg|"
+    r"condition|disc|nerve|problem|symptoms)|with my (?:\w+ )?(?:condition|diabetes|epilepsy|"
+    r"heart|pacemaker|blood|osteoporosis|arthritis|history|age|pregnancy)|at my age|"
+    r"am i too)\b",
     # a decision to make for the visitor
-    "cuedecide": r"\b(?:should i|shall i|do you think i|would you recommend|do i need|"
-    r"is it ok for me|is it safe for me|can i still|ought i|would it be better for me)\b",
+    "cuedecide": r"\b(?:should i|shall i|do you think i|do you think my|would you recommend|"
+    r"do i need|is it ok for me|is it safe for me|can i still|ought i|would it be better for "
+    r"me|should my)\b",
     # a diagnosis of the visitor's symptoms
     "cuediagnose": r"\b(?:do i have|have i got|what i have|what i'?ve got|what'?s wrong|"
-    r"what is wrong|what'?s causing|what is causing|does (?:that|this|it) mean|"
+    r"what is wrong|wrong with me|what'?s causing|what is causing|causing my|caused my|"
+    r"does (?:that|this|it) mean|"
     r"is (?:that|this|it|mine) (?:a |my )?(?:sciatica|disc|slipped|herniated|piriformis|"
-    r"stenosis|serious|nerve|normal|arthritis)|is my \w+ (?:from|caused|the cause|a)|"
-    r"are my symptoms|could (?:it|mine|this) be|my (?:scan|mri|x-?ray|report|results))\b",
+    r"stenosis|serious|nerve|normal|arthritis|permanent)|is my \w+ (?:from|caused|the cause|a|"
+    r"permanent|serious)|are my symptoms|do my symptoms|could (?:it|mine|this) be|"
+    r"could my \w+ be|my (?:scan|mri|x[- ]?ray|report|results)|what is my problem|"
+    r"what'?s my problem|sound like|sounds like)\b",
     # a medicine, a test or a procedure
     "cuemedicine": r"\b(?:gabapentin|pregabalin|ibuprofen|naproxen|paracetamol|acetaminophen|"
     r"codeine|co-?codamol|tramadol|amitriptyline|duloxetine|diazepam|diclofenac|warfarin|"
     r"apixaban|aspirin|morphine|tablets?|pills?|meds|medication|medicine|painkillers?|"
-    r"dose|steroids?|injections?|jab|surgery|operation|epidural|mri|x-?ray|xray|scan)\b",
+    r"dose|steroids?|injections?|jab|surgery|operation|epidural|mri|x[- ]?ray|xray|scan)\b",
 }
 _PATTERNS = {marker: re.compile(pattern, re.IGNORECASE) for marker, pattern in _CUES.items()}
 MARKERS = tuple(_CUES)

@@ -42,6 +42,7 @@ HYPOTHETICAL = "hypothetical"
 HISTORICAL = "historical"
 FAMILY = "family"
 POSSIBLE = "possible"
+GENERAL = "general"  # asked about in general ("can cancer cause sciatica?")
 
 # Outcomes for a message.
 URGENT = "urgent"  # a red flag that applies: urgent-care advice
@@ -247,14 +248,18 @@ _NOT_A_FALL = frozenset({"asleep", "under", "within", "into", "behind", "apart",
 # The visitor speaking of themselves ("I", "mine"), beside a relative's red flag.
 _SELF = frozenset({"i", "me", "mine", "myself", "im", "ive"})
 
-# In this order: "grandad had cancer" is family first, historical second.
+# ConText categories, in order of precedence: "grandad had cancer" is family first,
+# historical second.
 _CONTEXT_STATUS = (
-    ("is_negated", NEGATED),
-    ("is_hypothetical", HYPOTHETICAL),
-    ("is_family", FAMILY),
-    ("is_historical", HISTORICAL),
-    ("is_uncertain", POSSIBLE),
+    ("NEGATED_EXISTENCE", NEGATED),
+    ("HYPOTHETICAL", HYPOTHETICAL),
+    ("GENERAL_QUESTION", GENERAL),
+    ("FAMILY", FAMILY),
+    ("HISTORICAL", HISTORICAL),
+    ("POSSIBLE_EXISTENCE", POSSIBLE),
 )
+# Words that make a mention someone's own: "my incontinence", "he has a fever".
+_OWNERS = frozenset({"my", "i", "im", "ive", "me", "his", "her", "he", "she", "mine"})
 
 
 @dataclass(frozen=True)
@@ -407,10 +412,16 @@ def candidate_spans(doc: Doc) -> list[Span]:
 
 
 def _status(span: Span) -> str:
-    for attribute, status in _CONTEXT_STATUS:
-        if getattr(span._, attribute):
-            return status
-    return ASSERTED
+    categories = {modifier.category for modifier in span._.modifiers}
+    return next(
+        (status for category, status in _CONTEXT_STATUS if category in categories), ASSERTED
+    )
+
+
+def _owned(span: Span) -> bool:
+    """ "my incontinence", "i have a fever": the mention is someone's, not a general topic."""
+    before = span.doc[max(0, span.start - 3) : span.start]
+    return any(t.lower_ in _OWNERS or t.lemma_ in _OWNERS for t in before)
 
 
 def _speaks_of_self(doc: Doc) -> bool:
@@ -435,6 +446,10 @@ def _verdict(span: Span, status: str) -> str | None:
         return RULED_OUT
     if span.kb_id_ == BARE:
         return RULED_OUT if status == HISTORICAL else None
+    if status == GENERAL:
+        # a question about red flags in general is asked about, unless it is about the
+        # visitor's own ("does my incontinence mean...?")
+        return URGENT if _owned(span) else ASK
     if status == FAMILY and _speaks_of_self(doc):
         # "my husband can't pee" is his red flag; "my sister gets foot drop, mine is only
         # an ache" may not be the visitor's: ask

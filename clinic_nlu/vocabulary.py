@@ -228,6 +228,26 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "incontenent",
         "cauda equina",
         "wet myself",
+        # "my husband has soiled himself", "she wet herself"
+        [
+            {
+                "LOWER": {
+                    "IN": [
+                        "wet",
+                        "wetting",
+                        "soiled",
+                        "soiling",
+                        "peed",
+                        "peeing",
+                        "pooped",
+                        "pooping",
+                        "messed",
+                        "pissed",
+                    ]
+                }
+            },
+            {"LOWER": {"IN": ["himself", "herself", "themselves", "yourself"]}},
+        ],
         "wetting myself",
         "wet my pants",
         "wet the bed",
@@ -353,6 +373,22 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "cannot walk on my heels",
         "can't walk on my toes",
         "gave out",
+        "like jelly",
+        "jelly legs",
+        "jelly leg",
+        "won't hold me",
+        "wont hold me",
+        "doesn't hold me",
+        "can't hold me up",
+        # "can't push off with my foot", "cannot point my toes"
+        [
+            {"LOWER": {"IN": ["n't", "nt", "not", "cannot", "barely", "hardly", "unable"]}},
+            {"LOWER": {"IN": ["to", "be", "able", "even", "really", "properly"]}, "OP": "*"},
+            {"LEMMA": {"IN": ["push", "point", "flex", "raise", "lift"]}},
+            {"LOWER": {"IN": ["off", "up", "down", "with", "through"]}, "OP": "*"},
+            {"LOWER": {"IN": ["my", "the", "his", "her"]}, "OP": "?"},
+            {"LEMMA": {"IN": ["foot", "toe", "toes", "heel", "ankle"]}},
+        ],
         "giving out",
         "gives out",
         "went from under me",
@@ -458,6 +494,15 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
             {"LOWER": {"IN": ["back", "head", "bum", "tailbone", "coccyx", "spine", "hip"]}},
         ],
         "went down hard",
+        "t-boned",
+        "t boned",
+        "tboned",
+        # "the horse threw me off", "got thrown off"
+        [
+            {"LOWER": {"IN": ["threw", "throw", "thrown", "chucked", "bucked"]}},
+            {"LOWER": {"IN": ["me", "him", "her", "them"]}, "OP": "?"},
+            {"LOWER": {"IN": ["off", "from", "over"]}},
+        ],
         [
             {"LOWER": {"IN": ["serious", "bad", "major", "nasty", "big", "heavy"]}},
             {"LOWER": {"IN": ["injury", "fall", "accident", "crash", "tumble"]}},
@@ -501,6 +546,59 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "shivering",
         "shivers",
         "night sweats",
+        "sweating through the sheets",
+        "sweated through the sheets",
+        "soaked the sheets",
+        "soaking the sheets",
+        "hot and shaky",
+        "shaky and hot",
+        # "a temperature of 38.5", "38.5 temperature", "the thermometer says 39"
+        [
+            {"TEXT": {"REGEX": "^(3[89]|4[0-2]|10[0-5])([.,][0-9])?$"}},
+            {
+                "LOWER": {
+                    "IN": [
+                        "temperature",
+                        "temp",
+                        "degrees",
+                        "degree",
+                        "°",
+                        "°c",
+                        "°f",
+                        "celsius",
+                        "fahrenheit",
+                        "fever",
+                        "c",
+                        "f",
+                    ]
+                }
+            },
+        ],
+        [
+            {"LOWER": {"IN": ["thermometer", "temperature", "temp", "fever"]}},
+            {
+                "LOWER": {
+                    "IN": [
+                        "of",
+                        "is",
+                        "says",
+                        "said",
+                        "at",
+                        "reads",
+                        "read",
+                        "was",
+                        "showed",
+                        "shows",
+                        "hit",
+                        "reached",
+                        "over",
+                        "above",
+                    ]
+                },
+                "OP": "*",
+            },
+            {"TEXT": {"REGEX": "^(3[89]|4[0-2]|10[0-5])([.,][0-9])?$"}},
+        ],
         "sweats",
         "burning up",
         "pyrexia",
@@ -561,6 +659,20 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "clothes are hanging off me",
         "getting thinner",
         "not trying to lose weight",
+        "without dieting",
+        "not dieting",
+        "not been dieting",
+        "haven't been dieting",
+        "havent been dieting",
+        "haven't changed my diet",
+        "havent changed my diet",
+        "look thinner",
+        "looking thinner",
+        "dress size",
+        "new holes in my belt",
+        "belt needs new holes",
+        "notch on my belt",
+        "notches on my belt",
         "without trying to lose weight",
         "weight without trying",
         # "i lose weight without diet"

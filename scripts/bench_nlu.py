@@ -23,12 +23,14 @@ from pathlib import Path
 from scripts.nlu_eval import (
     ASSERTED,
     CLARIFY,
+    DEV2_SET,
     DEV_SET,
     MODEL,
     ORDINARY,
     REPO_ROOT,
     RULED_OUT,
     TEST_SET,
+    TRIAGE_DEV2_SET,
     TRIAGE_DEV_SET,
     TRIAGE_TEST_SET,
     Example,
@@ -44,8 +46,10 @@ BASELINE = "TF-IDF + LR baseline"
 ALARMED_OR_ASKED = ("urgent_symptoms", "screen")
 SETS = {
     "dev": (DEV_SET, load_examples),
+    "dev2": (DEV2_SET, load_examples),
     "test": (TEST_SET, load_examples),
     "triage_dev": (TRIAGE_DEV_SET, load_triage),
+    "triage_dev2": (TRIAGE_DEV2_SET, load_triage),
     "triage_test": (TRIAGE_TEST_SET, load_triage),
 }
 # The targets, on the test sets: (what, figure, at least / at most, bound).

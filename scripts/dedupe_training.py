@@ -11,16 +11,7 @@ from __future__ import annotations
 import re
 import sys
 
-from scripts.nlu_eval import (
-    DEV_SET,
-    REPO_ROOT,
-    TEST_SET,
-    TRAINING_FILES,
-    TRIAGE_DEV_SET,
-    TRIAGE_TEST_SET,
-    load_examples,
-    load_triage,
-)
+from scripts.nlu_eval import REPO_ROOT, TRAINING_FILES, evaluation_examples
 
 
 def normalise(text: str) -> str:
@@ -30,13 +21,7 @@ def normalise(text: str) -> str:
 
 def main() -> int:
     """Remove, from each training file, every example line an evaluation set holds."""
-    held = {
-        normalise(e.text)
-        for e in load_examples(DEV_SET)
-        + load_examples(TEST_SET)
-        + load_triage(TRIAGE_DEV_SET)
-        + load_triage(TRIAGE_TEST_SET)
-    }
+    held = {normalise(e.text) for e in evaluation_examples()}
     for name in TRAINING_FILES:
         path = REPO_ROOT / "data" / name
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)

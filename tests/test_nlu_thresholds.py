@@ -1,6 +1,6 @@
 """The trained model on the development sets: safety properties and regression floors.
 
-Only the development sets (tests/nlu/dev.yml, triage_dev.yml) are used here: the test sets
+Only the development sets (tests/nlu/dev*.yml, triage_dev*.yml) are used here: the test sets
 are for `make bench-nlu`'s final figures and no choice, and no failing test, may look at
 them. Every figure is in `make bench-nlu`; these tests fail the build when safety breaks
 or accuracy falls well below what docs/benchmark.md reports.
@@ -12,11 +12,13 @@ import pytest
 
 from scripts.nlu_eval import (
     ASSERTED,
+    DEV2_SET,
     DEV_SET,
     MODEL,
     ORDINARY,
     RULED_OUT,
     SCREEN,
+    TRIAGE_DEV2_SET,
     TRIAGE_DEV_SET,
     URGENT,
     Report,
@@ -36,7 +38,9 @@ MEDICAL_ADVICE_MIN = 0.85
 def report() -> Report:
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train`")
-    return evaluate_model_sync(load_examples(DEV_SET) + load_triage(TRIAGE_DEV_SET), MODEL)
+    examples = load_examples(DEV_SET) + load_examples(DEV2_SET)
+    examples += load_triage(TRIAGE_DEV_SET) + load_triage(TRIAGE_DEV2_SET)
+    return evaluate_model_sync(examples, MODEL)
 
 
 def describe(report: Report, labels: set[str], bad: set[str] | None = None) -> str:
