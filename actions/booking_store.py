@@ -27,6 +27,7 @@ import logging
 import os
 import re
 import secrets
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -45,6 +46,9 @@ log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL_ENV = "BOOKING_DATABASE_URL"
 DEFAULT_DATABASE_PATH = REPO_ROOT / "var" / "bookings.db"
+
+# How often creating the tables is tried while other processes are creating them too.
+SCHEMA_ATTEMPTS = 5
 
 KINDS = ("booking", "change")
 PATIENT_STATUSES = ("new", "returning")
@@ -302,9 +306,12 @@ class BookingStore:
     def create_schema(self) -> None:
         """Create the tables (and the schema, when one is set) unless they exist."""
         with self._guard("creating the tables"):
-            for attempt in range(2):
+            for attempt in range(SCHEMA_ATTEMPTS):
                 # A failure to connect is not retried: only a failure of the DDL itself,
-                # which happens when another process creates the same tables at that moment.
+                # which happens when another process creates the same tables at that moment
+                # (or, with SQLite, holds the file's lock while it does).
+                if attempt:
+                    time.sleep(0.05 * attempt)
                 connection = self._engine.connect()
                 try:
                     with connection.begin():
@@ -319,7 +326,7 @@ class BookingStore:
                         metadata.create_all(connection, checkfirst=True)
                     return
                 except DBAPIError:
-                    if attempt:
+                    if attempt == SCHEMA_ATTEMPTS - 1:
                         raise
                 finally:
                     connection.close()

@@ -113,6 +113,17 @@ PATIENT_RULES: list[Rule] = [
     _rule(
         "not just", PSEUDO, "PSEUDO", [{"LOWER": {"IN": _NOT}}, {"LOWER": {"IN": ["just", "only"]}}]
     ),
+    # "not on a diet", "without dieting": weight lost for no reason (not an explanation)
+    _rule(
+        "not on a diet",
+        PSEUDO,
+        "PSEUDO",
+        [
+            {"LOWER": {"IN": [*_NOT, "no", "without", "never"]}},
+            {"LOWER": {"IN": ["been", "even", "on", "a", "any", "trying"]}, "OP": "*"},
+            {"LOWER": {"IN": ["diet", "dieting", "diets"]}},
+        ],
+    ),
     # "wondering if", "not sure if": an indirect question, not a condition
     _rule(
         "wondering if",
@@ -168,6 +179,8 @@ PATIENT_RULES: list[Rule] = [
         "FORWARD",
         [
             {"LOWER": {"IN": ["nothing", "none"]}},
+            {"LOWER": {"IN": ["at", "really", "whatsoever"]}, "OP": "?"},
+            {"LOWER": "all", "OP": "?"},
             {"LOWER": {"IN": ["in", "on", "with", "down", "going", "into", "from"]}},
         ],
         max_scope=6,
@@ -306,6 +319,25 @@ PATIENT_RULES: list[Rule] = [
         ],
         max_scope=10,
     ),
+    # "say I had a fall...", "let's say": not "the scales say I'm down 3kg"
+    _rule(
+        "let's say",
+        HYPOTHETICAL,
+        "FORWARD",
+        [
+            {"LOWER": {"IN": ["let's", "lets", "let"]}},
+            {"LOWER": {"IN": ["'s", "us"]}, "OP": "?"},
+            {"LOWER": "say"},
+        ],
+        max_scope=8,
+    ),
+    _rule(
+        "say, at the start",
+        HYPOTHETICAL,
+        "FORWARD",
+        [{"LOWER": "say", "IS_SENT_START": True}],
+        max_scope=8,
+    ),
     _rule(
         "say i had",
         HYPOTHETICAL,
@@ -314,7 +346,6 @@ PATIENT_RULES: list[Rule] = [
             {
                 "LOWER": {
                     "IN": [
-                        "say",
                         "suppose",
                         "supposing",
                         "imagine",
@@ -615,9 +646,34 @@ PATIENT_RULES: list[Rule] = [
         "cause",
         GENERAL_QUESTION,
         "BACKWARD",
-        [{"LOWER": {"IN": ["cause", "causes", "mean", "means"]}}],
+        [{"LOWER": {"IN": ["cause", "causes", "mean", "means", "affect", "affects"]}}],
         max_scope=5,
     ),
+    _rule(
+        "cause problems with",
+        GENERAL_QUESTION,
+        "FORWARD",
+        [
+            {"LOWER": {"IN": ["cause", "causes", "affect", "affects", "lead", "leads"]}},
+            {"LOWER": {"IN": ["problems", "issues", "trouble", "to"]}, "OP": "?"},
+            {"LOWER": {"IN": ["with", "in", "of"]}, "OP": "?"},
+        ],
+        max_scope=5,
+    ),
+    # "is numbness in the groin a sign of something serious?"
+    _rule(
+        "a sign of",
+        GENERAL_QUESTION,
+        "BACKWARD",
+        [
+            {"LOWER": {"IN": ["a", "the", "any"]}},
+            {"LOWER": {"IN": ["sign", "signs", "symptom", "symptoms", "indication"]}},
+            {"LOWER": {"IN": ["of", "that"]}},
+        ],
+        max_scope=8,
+    ),
+    # "does sciatica affect your bladder?": you in general
+    _rule("your", GENERAL_QUESTION, "FORWARD", [{"LOWER": {"IN": ["your", "one's"]}}], max_scope=2),
     _rule(
         "be a sign",
         GENERAL_QUESTION,
@@ -683,6 +739,87 @@ PATIENT_RULES: list[Rule] = [
             {"LOWER": {"IN": ["there", "there's", "theres"]}},
             {"LOWER": {"IN": ["'s", "is", "was", "were", "are"]}, "OP": "?"},
             {"LOWER": {"IN": ["none", "nothing"]}},
+        ],
+        max_scope=10,
+    ),
+    _rule(
+        "nothing sinister",
+        NEGATED,
+        "BACKWARD",
+        [
+            {"LOWER": {"IN": ["nothing", "not"]}},
+            {"LOWER": {"IN": ["sinister", "serious", "worrying", "dangerous", "to", "anything"]}},
+            {"LOWER": {"IN": ["worry", "serious", "sinister"]}, "OP": "?"},
+        ],
+        max_scope=12,
+    ),
+    # weight lost for a reason: "from the new medication", "on a diet", "since the gym"
+    _rule(
+        "from the medication",
+        NEGATED,
+        "BIDIRECTIONAL",
+        [
+            {"LOWER": {"IN": ["from", "due", "because", "on", "since", "with", "after"]}},
+            {"LOWER": {"IN": ["to", "of"]}, "OP": "?"},
+            {"LOWER": {"IN": ["the", "a", "my"]}, "OP": "?"},
+            {"LOWER": {"IN": ["new", "strict"]}, "OP": "?"},
+            {
+                "LOWER": {
+                    "IN": [
+                        "diet",
+                        "dieting",
+                        "medication",
+                        "meds",
+                        "tablets",
+                        "gym",
+                        "exercise",
+                        "running",
+                        "ozempic",
+                        "wegovy",
+                        "mounjaro",
+                        "slimming",
+                        "keto",
+                        "fasting",
+                        "calories",
+                        "weightwatchers",
+                    ]
+                }
+            },
+        ],
+        max_scope=10,
+        allowed_types=[v.WEIGHT_LOSS],
+    ),
+    _rule(
+        "back in january",
+        HISTORICAL,
+        "BIDIRECTIONAL",
+        [
+            {"LOWER": "back"},
+            {"LOWER": "in"},
+            {
+                "LOWER": {
+                    "IN": [
+                        "january",
+                        "february",
+                        "march",
+                        "april",
+                        "may",
+                        "june",
+                        "july",
+                        "august",
+                        "september",
+                        "october",
+                        "november",
+                        "december",
+                        "spring",
+                        "summer",
+                        "autumn",
+                        "winter",
+                        "the",
+                        "my",
+                    ]
+                }
+            },
         ],
         max_scope=10,
     ),
@@ -834,6 +971,38 @@ PATIENT_RULES: list[Rule] = [
                         "then",
                         "also",
                         "plus",
+                    ]
+                }
+            },
+        ],
+    ),
+    # "my bowels aren't working and i can't feel when i need to go": a new clause
+    _rule(
+        "and i",
+        "TERMINATE",
+        "TERMINATE",
+        [
+            {"LOWER": {"IN": ["and", "&", "plus"]}},
+            {
+                "LOWER": {
+                    "IN": [
+                        "i",
+                        "i've",
+                        "ive",
+                        "i'm",
+                        "im",
+                        "my",
+                        "it",
+                        "it's",
+                        "its",
+                        "he",
+                        "she",
+                        "his",
+                        "her",
+                        "we",
+                        "they",
+                        "now",
+                        "also",
                     ]
                 }
             },

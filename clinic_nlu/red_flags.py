@@ -99,6 +99,7 @@ QUALIFIERS: dict[str, tuple[str, frozenset[str]]] = {
                 "change",
                 "changes",
                 "able",
+                "warning",
                 "tell",
                 "know",
                 "sense",
@@ -504,6 +505,14 @@ class RedFlagDetector:
             verdict = _verdict(span, status)
             if verdict is not None:
                 mentions.append(Mention(span.label_, span.text, status, verdict))
+        if any(m.category == v.CANCER and m.status == NEGATED for m in mentions):
+            # "my oncologist said it isn't related to the cancer": ask, don't alarm
+            mentions = [
+                Mention(m.category, m.text, m.status, ASK)
+                if m.category == v.CANCER and m.verdict == URGENT
+                else m
+                for m in mentions
+            ]
         verdicts = {m.verdict for m in mentions}
         outcome = next((o for o in (URGENT, ASK, RULED_OUT) if o in verdicts), NONE)
         return Assessment(outcome, tuple(mentions))

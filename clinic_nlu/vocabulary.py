@@ -229,6 +229,31 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "cauda equina",
         "wet myself",
         # "my husband has soiled himself", "she wet herself"
+        # "i can't feel when i need to go", "cannot tell if i need the toilet"
+        [
+            {"LOWER": {"IN": ["n't", "nt", "not", "cannot", "hardly", "barely", "never"]}},
+            {"LEMMA": {"IN": ["feel", "tell", "sense", "know", "notice"]}},
+            {"LOWER": {"IN": ["when", "if", "whether"]}, "OP": "?"},
+            {"LOWER": {"IN": ["i", "i'm", "im", "he", "she"]}, "OP": "?"},
+            {"LEMMA": {"IN": ["need", "have", "want", "be"]}},
+            {"LOWER": {"IN": ["to", "the", "a"]}, "OP": "?"},
+            {
+                "LOWER": {
+                    "IN": [
+                        "go",
+                        "pee",
+                        "wee",
+                        "poo",
+                        "toilet",
+                        "loo",
+                        "bathroom",
+                        "bursting",
+                        "empty",
+                    ]
+                }
+            },
+        ],
+        "without warning",
         [
             {
                 "LOWER": {
@@ -303,9 +328,46 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "tip toe",
         "tip toes",
         "tip-toe",
-        # "can't stand on my heel", "cannot walk on my toes"
+        "tripping over my own",
+        "trip over my own",
+        "foot is dropping",
+        "foot dropping",
+        "foot keeps dropping",
+        "it just flops",
+        "foot just flops",
+        # "can't lift the front of my foot"
         [
-            {"LOWER": {"IN": ["n't", "nt", "not", "cannot", "unable", "barely", "hardly"]}},
+            {"LOWER": {"IN": ["n't", "nt", "not", "cannot", "barely", "hardly", "unable"]}},
+            {"LOWER": {"IN": ["to", "be", "able", "even", "really", "properly"]}, "OP": "*"},
+            {"LEMMA": {"IN": ["lift", "raise", "pull"]}},
+            {"LOWER": {"IN": ["up", "the"]}, "OP": "*"},
+            {"LOWER": "front"},
+        ],
+        # "hardly any strength in my leg", "no power in my left leg"
+        [
+            {"LOWER": {"IN": ["hardly", "barely", "no", "little", "zero"]}},
+            {"LOWER": {"IN": ["any", "real"]}, "OP": "?"},
+            {"LOWER": {"IN": ["strength", "power", "force"]}},
+            {"LOWER": {"IN": ["in", "left", "to"]}},
+        ],
+        # "can't stand on my heel", "cannot walk on my toes", "struggling to stand on my heels"
+        [
+            {
+                "LOWER": {
+                    "IN": [
+                        "n't",
+                        "nt",
+                        "not",
+                        "cannot",
+                        "unable",
+                        "barely",
+                        "hardly",
+                        "struggling",
+                        "struggle",
+                        "struggled",
+                    ]
+                }
+            },
             {"LOWER": {"IN": ["to", "be", "able", "even", "really", "properly"]}, "OP": "*"},
             {"LEMMA": {"IN": ["stand", "walk", "go", "balance", "push", "get", "rise", "up"]}},
             {"LOWER": {"IN": ["up", "on", "onto"]}, "OP": "*"},
@@ -387,6 +449,7 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
             {"LEMMA": {"IN": ["push", "point", "flex", "raise", "lift"]}},
             {"LOWER": {"IN": ["off", "up", "down", "with", "through"]}, "OP": "*"},
             {"LOWER": {"IN": ["my", "the", "his", "her"]}, "OP": "?"},
+            {"LOWER": {"IN": ["left", "right", "bad"]}, "OP": "?"},
             {"LEMMA": {"IN": ["foot", "toe", "toes", "heel", "ankle"]}},
         ],
         "giving out",
@@ -429,6 +492,8 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "one leg then the other",
         "other leg too",
         "the other leg",
+        "second leg",
+        "the other one too",
         # "it was on the left and now it's on the right too"
         [
             {"LOWER": {"IN": ["left", "right", "other"]}},
@@ -547,6 +612,8 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "shivers",
         "night sweats",
         "sweating through the sheets",
+        "sweating buckets",
+        "sweat buckets",
         "sweated through the sheets",
         "soaked the sheets",
         "soaking the sheets",
@@ -660,6 +727,19 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "getting thinner",
         "not trying to lose weight",
         "without dieting",
+        "weight is coming off",
+        "weight's coming off",
+        "weight coming off",
+        "weight is falling off",
+        "weight's falling off",
+        "falling off me",
+        # "the scales say i'm down 3kg"
+        [
+            {"LOWER": "down"},
+            {"LOWER": {"IN": ["about", "around", "nearly", "almost", "over", "like"]}, "OP": "?"},
+            {"LIKE_NUM": True},
+            {"LOWER": {"IN": ["kilos", "kilo", "kg", "kgs", "pounds", "lbs", "lb", "stone", "st"]}},
+        ],
         "not dieting",
         "not been dieting",
         "haven't been dieting",
@@ -734,6 +814,10 @@ QUALIFIED_TERMS: dict[str, list[str]] = {
         "testicles",
         "between my legs",
         "between the legs",
+        "bum cheeks",
+        "butt cheeks",
+        "between my cheeks",
+        "between my bum cheeks",
         "bum hole",
         "bumhole",
         "arsehole",

@@ -24,6 +24,7 @@ from scripts.nlu_eval import (
     ASSERTED,
     CLARIFY,
     DEV2_SET,
+    DEV3_SET,
     DEV_SET,
     MODEL,
     ORDINARY,
@@ -31,6 +32,7 @@ from scripts.nlu_eval import (
     RULED_OUT,
     TEST_SET,
     TRIAGE_DEV2_SET,
+    TRIAGE_DEV3_SET,
     TRIAGE_DEV_SET,
     TRIAGE_TEST_SET,
     Example,
@@ -47,9 +49,11 @@ ALARMED_OR_ASKED = ("urgent_symptoms", "screen")
 SETS = {
     "dev": (DEV_SET, load_examples),
     "dev2": (DEV2_SET, load_examples),
+    "dev3": (DEV3_SET, load_examples),
     "test": (TEST_SET, load_examples),
     "triage_dev": (TRIAGE_DEV_SET, load_triage),
     "triage_dev2": (TRIAGE_DEV2_SET, load_triage),
+    "triage_dev3": (TRIAGE_DEV3_SET, load_triage),
     "triage_test": (TRIAGE_TEST_SET, load_triage),
 }
 # The targets, on the test sets: (what, figure, at least / at most, bound).
