@@ -246,6 +246,109 @@ PATIENT_RULES: list[Rule] = [
     ),
     # "can still control my bladder", "still have full feeling"
     _rule("still", NEGATED, "FORWARD", [{"LOWER": "still"}, _FILLER, _FUNCTION], max_scope=5),
+    # "nothing wrong with my bladder", "no changes in my bowels"
+    _rule(
+        "nothing wrong with",
+        NEGATED,
+        "FORWARD",
+        [
+            {"LOWER": {"IN": ["nothing", "no", "nowt", "zero"]}},
+            {"LOWER": {"IN": ["wrong", "change", "changes", "different", "odd", "unusual"]}},
+            {"LOWER": {"IN": ["with", "in", "to", "about"]}},
+        ],
+        max_scope=10,
+    ),
+    # a test came back clear: "the x-ray after my fall showed nothing"
+    _rule(
+        "showed nothing",
+        NEGATED,
+        "BIDIRECTIONAL",
+        [
+            {"LOWER": {"IN": ["showed", "shows", "found", "find", "came", "come"]}},
+            {"LOWER": {"IN": ["back", "up"]}, "OP": "?"},
+            {"LOWER": {"IN": ["nothing", "clear", "normal", "fine", "no", "negative"]}},
+        ],
+        max_scope=10,
+    ),
+    # a fever from an illness that was and went: "had flu with a high temperature"
+    _rule(
+        "had flu",
+        HISTORICAL,
+        "BIDIRECTIONAL",
+        [
+            {"LOWER": {"IN": ["had", "caught", "got"]}},
+            {"LOWER": {"IN": ["the", "a", "an", "bad"]}, "OP": "*"},
+            {
+                "LOWER": {
+                    "IN": [
+                        "flu",
+                        "cold",
+                        "covid",
+                        "virus",
+                        "bug",
+                        "infection",
+                        "chest",
+                        "tummy",
+                        "stomach",
+                    ]
+                }
+            },
+        ],
+        max_scope=8,
+        allowed_types=[v.FEVER],
+    ),
+    # "..., it went away within the hour", "but that's well over": over and done with, about
+    # the clause before (the match covers the clause break, which would otherwise end it)
+    _rule(
+        "it went away",
+        HISTORICAL,
+        "BACKWARD",
+        [
+            {"LOWER": {"IN": [",", "but", "and", ";", "-"]}, "OP": "?"},
+            {"LOWER": {"IN": ["it", "that", "which", "this", "they", "those"]}},
+            {
+                "LOWER": {
+                    "IN": [
+                        "'s",
+                        "s",
+                        "is",
+                        "was",
+                        "has",
+                        "had",
+                        "have",
+                        "'ve",
+                        "all",
+                        "completely",
+                        "totally",
+                        "well",
+                        "long",
+                        "since",
+                        "soon",
+                    ]
+                },
+                "OP": "*",
+            },
+            {
+                "LOWER": {
+                    "IN": [
+                        "went",
+                        "gone",
+                        "over",
+                        "healed",
+                        "cleared",
+                        "settled",
+                        "passed",
+                        "resolved",
+                        "better",
+                        "fine",
+                        "stopped",
+                        "disappeared",
+                    ]
+                }
+            },
+        ],
+        max_scope=12,
+    ),
     _rule(
         "no problem with",
         NEGATED,
@@ -681,9 +784,51 @@ PATIENT_RULES: list[Rule] = [
         [
             {"LOWER": "be"},
             {"LOWER": {"IN": ["a", "an"]}},
-            {"LOWER": {"IN": ["reason", "sign", "warning", "symptom", "emergency", "worry"]}},
+            {"LOWER": {"IN": ["bad", "good", "warning", "red", "serious", "worrying"]}, "OP": "?"},
+            {
+                "LOWER": {
+                    "IN": ["reason", "sign", "warning", "symptom", "emergency", "worry", "flag"]
+                }
+            },
         ],
         max_scope=8,
+    ),
+    # "is numbness in the groin a warning sign?", "is that a red flag"
+    _rule(
+        "a warning sign",
+        GENERAL_QUESTION,
+        "BACKWARD",
+        [
+            {"LOWER": {"IN": ["a", "an"]}},
+            {"LOWER": {"IN": ["warning", "bad", "red", "serious", "danger"]}},
+            {"LOWER": {"IN": ["sign", "signs", "flag", "flags", "symptom"]}},
+        ],
+        max_scope=8,
+    ),
+    # "is weight loss ever linked to sciatica", "are night sweats related to back pain"
+    _rule(
+        "linked to",
+        GENERAL_QUESTION,
+        "BACKWARD",
+        [
+            {"LOWER": "ever", "OP": "?"},
+            {"LOWER": {"IN": ["linked", "related", "associated", "connected", "a", "part"]}},
+            {"LOWER": {"IN": ["to", "with", "symptom", "of"]}},
+        ],
+        max_scope=6,
+    ),
+    # "could sciatica spread to both legs?"
+    _rule(
+        "could it spread to",
+        GENERAL_QUESTION,
+        "FORWARD",
+        [
+            {"LOWER": {"IN": ["could", "can", "does", "do", "will", "might", "would"]}},
+            {"LOWER": {"IN": ["sciatica", "it", "the", "pain", "this", "that", "ever"]}, "OP": "*"},
+            {"LOWER": {"IN": ["spread", "go", "move", "travel", "turn", "affect", "reach"]}},
+            {"LOWER": {"IN": ["to", "into", "down", "in"]}, "OP": "?"},
+        ],
+        max_scope=5,
     ),
     _rule(
         "an emergency",

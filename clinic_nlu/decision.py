@@ -47,7 +47,7 @@ class Settings:
     # an FAQ answer needs every model's best label to be its topic...
     require_agreement: bool = True
     # ...unless the averaged score alone is this sure
-    confident: float = 0.55
+    confident: float = 0.45
     max_candidates: int = 3
     min_candidate: float = 0.05
 

@@ -34,6 +34,7 @@ SPAN_GROUP = "red_flags"
 BARE = "bare"
 # How many tokens either side of a term a qualifier may stand.
 WINDOW = 8
+LEGS_WINDOW = 4
 
 # Statuses of a mention.
 ASSERTED = "asserted"
@@ -139,6 +140,8 @@ QUALIFIERS: dict[str, tuple[str, frozenset[str]]] = {
                 "worsening",
                 "weaker",
                 "getting",
+                "gone",
+                "went",
                 "progressive",
                 "progressively",
                 "rapidly",
@@ -240,6 +243,17 @@ _PAIN_CONTEXT = frozenset(
         "numb",
         "numbness",
         "tingling",
+        "killing",
+        "aches",
+        "stiff",
+        # "my back is killing me": the back or a leg itself
+        "back",
+        "spine",
+        "leg",
+        "legs",
+        "hip",
+        "buttock",
+        "bum",
     }
 )
 
@@ -248,6 +262,8 @@ _NOT_A_FALL = frozenset({"asleep", "under", "within", "into", "behind", "apart",
 
 # The visitor speaking of themselves ("I", "mine"), beside a relative's red flag.
 _SELF = frozenset({"i", "me", "mine", "myself", "im", "ive"})
+# "my issue is...", "my own": the visitor's own problem, after "my"
+_MINE = frozenset({"own", "issue", "issues", "problem", "problems", "case", "situation", "one"})
 
 # ConText categories, in order of precedence: "grandad had cancer" is family first,
 # historical second.
@@ -316,8 +332,8 @@ def _negated_word(token: Token) -> bool:
     return any(t.lower_ in _NEGATION_TOKENS or t.lemma_ == "not" for t in before)
 
 
-def _has_qualifier(span: Span, qualifiers: frozenset[str]) -> bool:
-    for token in _window(span):
+def _has_qualifier(span: Span, qualifiers: frozenset[str], size: int = WINDOW) -> bool:
+    for token in _window(span, size):
         if span.start <= token.i < span.end:
             continue
         if (token.lower_ in qualifiers or token.lemma_ in qualifiers) and not _negated_word(token):
@@ -345,7 +361,10 @@ def _category(span: Span) -> tuple[str, bool] | None:
     if span.label_ == "RF_LEGS" and span.start > 0 and span.doc[span.start - 1].lower_ == "on":
         return None  # "on my feet all day"
     category, qualifiers = QUALIFIERS[span.label_]
-    if _has_qualifier(span, qualifiers):
+    # "my legs" needs its symptom close by: "my legs are numb", not "neuropathy in my feet,
+    # will needling help my sciatica"
+    size = LEGS_WINDOW if span.label_ == "RF_LEGS" else WINDOW
+    if _has_qualifier(span, qualifiers, size):
         return category, True
     if span.label_ == "RF_CONTINENCE" and _lost_function(span):
         return category, True
@@ -432,7 +451,7 @@ def _speaks_of_self(doc: Doc) -> bool:
             return True
         if token.lower_ == "my" and token.i + 1 < len(doc):
             following = doc[token.i + 1]
-            if following.ent_type_ in ("SYMPTOM", "BODY_PART") or following.lower_ == "own":
+            if following.ent_type_ in ("SYMPTOM", "BODY_PART") or following.lower_ in _MINE:
                 return True
     return False
 

@@ -77,6 +77,7 @@ FUNCTION_WORDS = (
     "climb",
     "bend",
     "balance",
+    "start",
 )
 # Words that may stand between a negation and such a function word.
 FUNCTION_FILLERS = (
@@ -380,6 +381,7 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         [
             {"LEMMA": {"IN": ["foot", "leg"]}},
             {"IS_ALPHA": True, "OP": "?"},
+            {"IS_ALPHA": True, "OP": "?"},
             {"LOWER": {"IN": ["dragging", "drags", "drag"]}},
         ],
         "trip over my foot",
@@ -493,6 +495,16 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "other leg too",
         "the other leg",
         "second leg",
+        "one leg to the other",
+        "one side to the other",
+        "swaps sides",
+        "swapping sides",
+        "switches sides",
+        "switching sides",
+        "alternating legs",
+        "alternates between legs",
+        "swaps legs",
+        "switches legs",
         "the other one too",
         # "it was on the left and now it's on the right too"
         [

@@ -25,6 +25,7 @@ from scripts.nlu_eval import (
     CLARIFY,
     DEV2_SET,
     DEV3_SET,
+    DEV4_SET,
     DEV_SET,
     MODEL,
     ORDINARY,
@@ -33,6 +34,7 @@ from scripts.nlu_eval import (
     TEST_SET,
     TRIAGE_DEV2_SET,
     TRIAGE_DEV3_SET,
+    TRIAGE_DEV4_SET,
     TRIAGE_DEV_SET,
     TRIAGE_TEST_SET,
     Example,
@@ -50,10 +52,12 @@ SETS = {
     "dev": (DEV_SET, load_examples),
     "dev2": (DEV2_SET, load_examples),
     "dev3": (DEV3_SET, load_examples),
+    "dev4": (DEV4_SET, load_examples),
     "test": (TEST_SET, load_examples),
     "triage_dev": (TRIAGE_DEV_SET, load_triage),
     "triage_dev2": (TRIAGE_DEV2_SET, load_triage),
     "triage_dev3": (TRIAGE_DEV3_SET, load_triage),
+    "triage_dev4": (TRIAGE_DEV4_SET, load_triage),
     "triage_test": (TRIAGE_TEST_SET, load_triage),
 }
 # The targets, on the test sets: (what, figure, at least / at most, bound).

@@ -14,6 +14,7 @@ from scripts.nlu_eval import (
     ASSERTED,
     DEV2_SET,
     DEV3_SET,
+    DEV4_SET,
     DEV_SET,
     MODEL,
     ORDINARY,
@@ -21,6 +22,7 @@ from scripts.nlu_eval import (
     SCREEN,
     TRIAGE_DEV2_SET,
     TRIAGE_DEV3_SET,
+    TRIAGE_DEV4_SET,
     TRIAGE_DEV_SET,
     URGENT,
     Report,
@@ -41,8 +43,9 @@ def report() -> Report:
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train`")
     examples = load_examples(DEV_SET) + load_examples(DEV2_SET) + load_examples(DEV3_SET)
+    examples += load_examples(DEV4_SET)
     examples += load_triage(TRIAGE_DEV_SET) + load_triage(TRIAGE_DEV2_SET)
-    examples += load_triage(TRIAGE_DEV3_SET)
+    examples += load_triage(TRIAGE_DEV3_SET) + load_triage(TRIAGE_DEV4_SET)
     return evaluate_model_sync(examples, MODEL)
 
 

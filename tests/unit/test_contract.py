@@ -14,10 +14,12 @@ from clinic_nlu.vocabulary import CATEGORIES
 from scripts.nlu_eval import (
     DEV2_SET,
     DEV3_SET,
+    DEV4_SET,
     DEV_SET,
     TEST_SET,
     TRIAGE_DEV2_SET,
     TRIAGE_DEV3_SET,
+    TRIAGE_DEV4_SET,
     TRIAGE_DEV_SET,
     TRIAGE_TEST_SET,
     load_examples,
@@ -37,7 +39,12 @@ def load(path: Path) -> Any:
 SPEC = load(SPEC_PATH)
 DOMAIN = load(ROOT / "domain.yml")
 TRAINING = training_examples()
-DEVELOPMENT = load_examples(DEV_SET) + load_examples(DEV2_SET) + load_examples(DEV3_SET)
+DEVELOPMENT = [
+    *load_examples(DEV_SET),
+    *load_examples(DEV2_SET),
+    *load_examples(DEV3_SET),
+    *load_examples(DEV4_SET),
+]
 TESTING = load_examples(TEST_SET)
 
 
@@ -88,6 +95,7 @@ def test_evaluation_sets_are_not_copied_from_training_or_each_other() -> None:
         + load_triage(TRIAGE_DEV_SET)
         + load_triage(TRIAGE_DEV2_SET)
         + load_triage(TRIAGE_DEV3_SET)
+        + load_triage(TRIAGE_DEV4_SET)
     }
     test = [e.text for e in TESTING + load_triage(TRIAGE_TEST_SET)]
     assert [t for t in test if normalise(t) in trained] == []
@@ -96,7 +104,13 @@ def test_evaluation_sets_are_not_copied_from_training_or_each_other() -> None:
 
 
 def test_triage_sets_hold_every_kind() -> None:
-    for path in (TRIAGE_DEV_SET, TRIAGE_DEV2_SET, TRIAGE_DEV3_SET, TRIAGE_TEST_SET):
+    for path in (
+        TRIAGE_DEV_SET,
+        TRIAGE_DEV2_SET,
+        TRIAGE_DEV3_SET,
+        TRIAGE_DEV4_SET,
+        TRIAGE_TEST_SET,
+    ):
         examples = load_triage(path)
         asserted = {e.kind for e in examples if e.label == "asserted"}
         ruled_out = {e.kind for e in examples if e.label == "ruled_out"}

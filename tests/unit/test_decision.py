@@ -59,8 +59,8 @@ def test_an_unsure_faq_asks_which_topic_was_meant(
 
 
 def test_two_models_must_agree_on_the_topic() -> None:
-    first = {"faq/session_length": 0.7, "faq/number_of_sessions": 0.3}
-    second = {"faq/number_of_sessions": 0.65, "faq/session_length": 0.35}
+    first = {"faq/session_length": 0.5, "faq/number_of_sessions": 0.3, "greet": 0.2}
+    second = {"faq/number_of_sessions": 0.5, "faq/session_length": 0.36, "greet": 0.14}
     decision = decide([first, second], "none", settings=Settings(ambiguity=0.0))
     assert (decision.intent, decision.gate) == (FALLBACK, "disagreement")
     assert set(decision.candidates) == {"faq/session_length", "faq/number_of_sessions"}
