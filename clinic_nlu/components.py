@@ -299,6 +299,7 @@ class ClinicDecision(GraphComponent, IntentClassifier):
             "ambiguity_threshold": defaults.ambiguity,
             "require_agreement": defaults.require_agreement,
             "confident": defaults.confident,
+            "screen_at": defaults.screen_at,
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -308,6 +309,7 @@ class ClinicDecision(GraphComponent, IntentClassifier):
             ambiguity=float(config["ambiguity_threshold"]),
             require_agreement=bool(config["require_agreement"]),
             confident=float(config["confident"]),
+            screen_at=float(config["screen_at"]),
         )
         self._detector: Any = None
 

@@ -605,7 +605,22 @@ PATIENT_RULES: list[Rule] = [
         "BIDIRECTIONAL",
         [
             {"LIKE_NUM": True, "OP": "?"},
-            {"LOWER": {"IN": ["years", "year", "yrs", "yr", "decades", "decade", "ages"]}},
+            {
+                "LOWER": {
+                    "IN": [
+                        "years",
+                        "year",
+                        "yrs",
+                        "yr",
+                        "decades",
+                        "decade",
+                        "ages",
+                        "winters",
+                        "summers",
+                        "christmases",
+                    ]
+                }
+            },
             {"LOWER": {"IN": ["ago", "back", "before"]}},
         ],
         max_scope=10,
@@ -731,7 +746,7 @@ PATIENT_RULES: list[Rule] = [
         HISTORICAL,
         "BIDIRECTIONAL",
         [
-            {"LOWER": {"IN": ["long", "all", "now", "completely", "totally"]}},
+            {"LOWER": {"IN": ["long", "all", "completely", "totally"]}},
             {"LOWER": {"IN": ["gone", "over", "healed", "fine"]}},
         ],
         max_scope=10,
@@ -748,7 +763,7 @@ PATIENT_RULES: list[Rule] = [
     _rule(
         "cause",
         GENERAL_QUESTION,
-        "BACKWARD",
+        "BIDIRECTIONAL",
         [{"LOWER": {"IN": ["cause", "causes", "mean", "means", "affect", "affects"]}}],
         max_scope=5,
     ),
@@ -767,7 +782,7 @@ PATIENT_RULES: list[Rule] = [
     _rule(
         "a sign of",
         GENERAL_QUESTION,
-        "BACKWARD",
+        "BIDIRECTIONAL",
         [
             {"LOWER": {"IN": ["a", "the", "any"]}},
             {"LOWER": {"IN": ["sign", "signs", "symptom", "symptoms", "indication"]}},
@@ -967,6 +982,44 @@ PATIENT_RULES: list[Rule] = [
             },
         ],
         max_scope=10,
+    ),
+    # "would a fever stop me having needling?": a question about the treatment
+    _rule(
+        "stop me",
+        GENERAL_QUESTION,
+        "BACKWARD",
+        [
+            {"LOWER": {"IN": ["stop", "stops", "prevent", "prevents", "rule", "rules", "keep"]}},
+            {"LOWER": {"IN": ["me", "you", "someone", "people", "anyone", "one"]}},
+        ],
+        max_scope=5,
+    ),
+    # "fine since", "been ok ever since": over
+    _rule(
+        "fine since",
+        HISTORICAL,
+        "BACKWARD",
+        [
+            {"LOWER": {"IN": ["been", "felt", "was", "all"]}, "OP": "?"},
+            {"LOWER": {"IN": ["fine", "ok", "okay", "alright", "well", "good", "great"]}},
+            {"LOWER": "ever", "OP": "?"},
+            {"LOWER": {"IN": ["since", "after", "afterwards", "after that", "since then"]}},
+        ],
+        max_scope=12,
+    ),
+    # "the doctor says the fever was just a cold": a fever explained
+    _rule(
+        "was just a cold",
+        NEGATED,
+        "BACKWARD",
+        [
+            {"LOWER": {"IN": ["was", "is", "'s", "were"]}},
+            {"LOWER": {"IN": ["just", "only", "from", "due", "down"]}, "OP": "*"},
+            {"LOWER": {"IN": ["to", "a", "the"]}, "OP": "*"},
+            {"LOWER": {"IN": ["cold", "flu", "virus", "bug", "covid", "infection"]}},
+        ],
+        max_scope=6,
+        allowed_types=[v.FEVER],
     ),
     _rule(
         "no problems from it",

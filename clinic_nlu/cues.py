@@ -22,7 +22,10 @@ _CUES: dict[str, str] = {
     r"my own|mine|someone like me|people like me|for my (?:\w+ )?(?:sciatica|pain|back|leg|"
     r"condition|disc|nerve|problem|symptoms)|with my (?:\w+ )?(?:condition|diabetes|epilepsy|"
     r"heart|pacemaker|blood|osteoporosis|arthritis|history|age|pregnancy)|at my age|"
-    r"am i too)\b",
+    r"am i too|am i ok|am i okay|am i alright|ok for me|okay for me|safe for me|"
+    r"i'?m pregnant|i am pregnant|weeks pregnant|breastfeeding|i have (?:a |an )?(?:pacemaker|"
+    r"diabetes|epilepsy|heart|implant|metal|haemophilia|hemophilia|clotting)|i'?m diabetic|"
+    r"will my|how long will my)\b",
     # a decision to make for the visitor
     "cuedecide": r"\b(?:should i|shall i|do you think i|do you think my|would you recommend|"
     r"do i need|is it ok for me|is it safe for me|can i still|ought i|would it be better for "

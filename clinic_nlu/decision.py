@@ -7,6 +7,8 @@ analytics all see:
 1. **Triage.** A red flag that applies wins: ``urgent_symptoms``. A message that only the
    classifier thinks urgent, or that mentions something to ask about (a relative's cancer), is
    *screened*: one question lists the red flags; what to do on "No" is kept under ``then``.
+   (The classifiers think a message urgent when ``urgent_symptoms`` is their best label, or
+   scores ``screen_at`` on average.)
    When every red-flag mention is ruled out (negated, hypothetical, over), the classifier's
    ``urgent_symptoms`` is dropped and the message is answered as what else it is.
 2. **Labels.** Intents and FAQ topics are ranked together as labels (``faq/<key>`` for a
@@ -48,6 +50,8 @@ class Settings:
     require_agreement: bool = True
     # ...unless the averaged score alone is this sure
     confident: float = 0.45
+    # the red-flag question, without a red flag found, when urgent_symptoms scores this much
+    screen_at: float = 0.3
     max_candidates: int = 3
     min_candidate: float = 0.05
 
@@ -187,7 +191,7 @@ def decide(
         return Decision(URGENT, 1.0, triage=TRIAGE_URGENT, red_flags=flags)
     opinions = [opinion for opinion in opinions if opinion]
     scores = average(opinions) if opinions else {}
-    classifier_urgent = _best(scores) == URGENT
+    classifier_urgent = _best(scores) == URGENT or scores.get(URGENT, 0.0) >= settings.screen_at
     if classifier_urgent:
         # what else the message is, given it is not a red flag
         scores = _without(scores, URGENT)

@@ -78,6 +78,7 @@ FUNCTION_WORDS = (
     "bend",
     "balance",
     "start",
+    "get",
 )
 # Words that may stand between a negation and such a function word.
 FUNCTION_FILLERS = (
@@ -255,6 +256,13 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
             },
         ],
         "without warning",
+        # "my bladder's not working right"
+        [
+            {"LEMMA": {"IN": ["bladder", "bowel"]}},
+            {"LOWER": {"IN": ["'s", "s", "is", "are", "has", "have", "been", "just"]}, "OP": "*"},
+            {"LEMMA": "not"},
+            {"LOWER": {"IN": ["working", "work", "right", "normal", "functioning", "emptying"]}},
+        ],
         [
             {
                 "LOWER": {
@@ -495,6 +503,16 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "other leg too",
         "the other leg",
         "second leg",
+        # "it's spread from my left leg to my right"
+        [
+            {"LOWER": "from"},
+            {"LOWER": {"IN": ["my", "the"]}},
+            {"LOWER": {"IN": ["left", "right"]}},
+            {"LOWER": {"IN": ["leg", "side", "foot", "buttock", "hip"]}, "OP": "?"},
+            {"LOWER": {"IN": ["to", "into", "over"]}},
+            {"LOWER": {"IN": ["my", "the"]}, "OP": "?"},
+            {"LOWER": {"IN": ["right", "left", "other"]}},
+        ],
         "one leg to the other",
         "one side to the other",
         "swaps sides",
@@ -572,6 +590,14 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         ],
         "went down hard",
         "t-boned",
+        # "a shelving unit collapsed on me", "a wardrobe fell on top of me"
+        [
+            {"LOWER": {"IN": ["collapsed", "fell", "landed", "dropped", "toppled", "crashed"]}},
+            {"LOWER": {"IN": ["on", "onto"]}},
+            {"LOWER": "top", "OP": "?"},
+            {"LOWER": "of", "OP": "?"},
+            {"LOWER": {"IN": ["me", "him", "her", "my"]}},
+        ],
         "t boned",
         "tboned",
         # "the horse threw me off", "got thrown off"
@@ -722,6 +748,8 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
             {"IS_ALPHA": True, "OP": "?"},
             {"IS_ALPHA": True, "OP": "?"},
             {"IS_ALPHA": True, "OP": "?"},
+            {"IS_ALPHA": True, "OP": "?"},
+            {"IS_ALPHA": True, "OP": "?"},
             {"LOWER": {"IN": ["weight", "kilos", "kg", "kgs", "pounds", "lbs", "lb", "stone"]}},
         ],
         # "lost 10kg", "dropped about 8 pounds"
@@ -739,6 +767,17 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "getting thinner",
         "not trying to lose weight",
         "without dieting",
+        "dress sizes",
+        "clothes sizes",
+        "down a size",
+        "down two sizes",
+        "dropping off me",
+        # "the weight's dropping off", "weight keeps falling off"
+        [
+            {"LOWER": "weight"},
+            {"LOWER": {"IN": ["'s", "is", "keeps", "has", "been", "just"]}, "OP": "*"},
+            {"LOWER": {"IN": ["dropping", "falling", "coming", "melting", "dropped", "fallen"]}},
+        ],
         "weight is coming off",
         "weight's coming off",
         "weight coming off",
@@ -827,6 +866,11 @@ QUALIFIED_TERMS: dict[str, list[str]] = {
         "between my legs",
         "between the legs",
         "bum cheeks",
+        "vaginal",
+        "vagina area",
+        "vaginal area",
+        "vulva",
+        "labia",
         "butt cheeks",
         "between my cheeks",
         "between my bum cheeks",

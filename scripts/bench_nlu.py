@@ -23,19 +23,13 @@ from pathlib import Path
 from scripts.nlu_eval import (
     ASSERTED,
     CLARIFY,
-    DEV2_SET,
-    DEV3_SET,
-    DEV4_SET,
-    DEV_SET,
+    DEV_SETS,
     MODEL,
     ORDINARY,
     REPO_ROOT,
     RULED_OUT,
     TEST_SET,
-    TRIAGE_DEV2_SET,
-    TRIAGE_DEV3_SET,
-    TRIAGE_DEV4_SET,
-    TRIAGE_DEV_SET,
+    TRIAGE_DEV_SETS,
     TRIAGE_TEST_SET,
     Example,
     Report,
@@ -49,15 +43,9 @@ from scripts.nlu_eval import (
 BASELINE = "TF-IDF + LR baseline"
 ALARMED_OR_ASKED = ("urgent_symptoms", "screen")
 SETS = {
-    "dev": (DEV_SET, load_examples),
-    "dev2": (DEV2_SET, load_examples),
-    "dev3": (DEV3_SET, load_examples),
-    "dev4": (DEV4_SET, load_examples),
+    **{name: (path, load_examples) for name, path in DEV_SETS.items()},
     "test": (TEST_SET, load_examples),
-    "triage_dev": (TRIAGE_DEV_SET, load_triage),
-    "triage_dev2": (TRIAGE_DEV2_SET, load_triage),
-    "triage_dev3": (TRIAGE_DEV3_SET, load_triage),
-    "triage_dev4": (TRIAGE_DEV4_SET, load_triage),
+    **{name: (path, load_triage) for name, path in TRIAGE_DEV_SETS.items()},
     "triage_test": (TRIAGE_TEST_SET, load_triage),
 }
 # The targets, on the test sets: (what, figure, at least / at most, bound).

@@ -3,7 +3,7 @@
 Rasa 3.6 exits 0 on some warnings (RasaHQ/rasa#11843) and warns about two things that are
 not mistakes here. This wrapper fails on every warning except:
 - "duplicated intents ... faq": Rasa merges the retrieval intent listed in the domain with
-  the one derived from data/nlu/faq.yml and warns about its own merge;
+  the one derived from data/faq.yml and warns about its own merge;
 - "The utterance 'X' is not used in any story or rule" where a custom action in actions/
   sends X (Rasa's validator does not look into custom actions), X is `utter_faq`, the
   retrieval action that `action_answer_faq` replaces, or X is `utter_ask_<slot>` /
@@ -58,7 +58,7 @@ def _composed_names(template: str) -> list[str]:
 def responses_sent_by_actions() -> set[str]:
     """Every response name the actions can send: literals, and f-strings expanded."""
     source = "\n".join(
-        path.read_text(encoding="utf-8") for path in sorted((REPO_ROOT / "actions").glob("*.py"))
+        path.read_text(encoding="utf-8") for path in sorted((REPO_ROOT / "actions").rglob("*.py"))
     )
     names = set(re.findall(r"(?<![f\w])[\"'](utter_[a-z0-9_/]+)[\"']", source))
     for template in set(re.findall(r"f[\"'](utter_[a-z0-9_/]*\{[^}]+\}[a-z0-9_/]*)[\"']", source)):

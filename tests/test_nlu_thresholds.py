@@ -12,23 +12,14 @@ import pytest
 
 from scripts.nlu_eval import (
     ASSERTED,
-    DEV2_SET,
-    DEV3_SET,
-    DEV4_SET,
-    DEV_SET,
     MODEL,
     ORDINARY,
     RULED_OUT,
     SCREEN,
-    TRIAGE_DEV2_SET,
-    TRIAGE_DEV3_SET,
-    TRIAGE_DEV4_SET,
-    TRIAGE_DEV_SET,
     URGENT,
     Report,
+    development_examples,
     evaluate_model_sync,
-    load_examples,
-    load_triage,
 )
 
 # Regression floors, below the development figures of docs/benchmark.md.
@@ -42,10 +33,7 @@ MEDICAL_ADVICE_MIN = 0.85
 def report() -> Report:
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train`")
-    examples = load_examples(DEV_SET) + load_examples(DEV2_SET) + load_examples(DEV3_SET)
-    examples += load_examples(DEV4_SET)
-    examples += load_triage(TRIAGE_DEV_SET) + load_triage(TRIAGE_DEV2_SET)
-    examples += load_triage(TRIAGE_DEV3_SET) + load_triage(TRIAGE_DEV4_SET)
+    examples = development_examples()
     return evaluate_model_sync(examples, MODEL)
 
 

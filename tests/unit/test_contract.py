@@ -12,15 +12,9 @@ import yaml
 from actions.topics import load_topics
 from clinic_nlu.vocabulary import CATEGORIES
 from scripts.nlu_eval import (
-    DEV2_SET,
-    DEV3_SET,
-    DEV4_SET,
-    DEV_SET,
+    DEV_SETS,
     TEST_SET,
-    TRIAGE_DEV2_SET,
-    TRIAGE_DEV3_SET,
-    TRIAGE_DEV4_SET,
-    TRIAGE_DEV_SET,
+    TRIAGE_DEV_SETS,
     TRIAGE_TEST_SET,
     load_examples,
     load_triage,
@@ -39,12 +33,7 @@ def load(path: Path) -> Any:
 SPEC = load(SPEC_PATH)
 DOMAIN = load(ROOT / "domain.yml")
 TRAINING = training_examples()
-DEVELOPMENT = [
-    *load_examples(DEV_SET),
-    *load_examples(DEV2_SET),
-    *load_examples(DEV3_SET),
-    *load_examples(DEV4_SET),
-]
+DEVELOPMENT = [e for path in DEV_SETS.values() for e in load_examples(path)]
 TESTING = load_examples(TEST_SET)
 
 
@@ -89,14 +78,8 @@ def test_evaluation_sets_cover_every_topic_and_intent(examples: list[Any]) -> No
 
 def test_evaluation_sets_are_not_copied_from_training_or_each_other() -> None:
     trained = {normalise(e.text) for e in TRAINING}
-    development = {
-        normalise(e.text)
-        for e in DEVELOPMENT
-        + load_triage(TRIAGE_DEV_SET)
-        + load_triage(TRIAGE_DEV2_SET)
-        + load_triage(TRIAGE_DEV3_SET)
-        + load_triage(TRIAGE_DEV4_SET)
-    }
+    triage = [e for path in TRIAGE_DEV_SETS.values() for e in load_triage(path)]
+    development = {normalise(e.text) for e in DEVELOPMENT + triage}
     test = [e.text for e in TESTING + load_triage(TRIAGE_TEST_SET)]
     assert [t for t in test if normalise(t) in trained] == []
     assert [t for t in test if normalise(t) in development] == []
@@ -104,13 +87,7 @@ def test_evaluation_sets_are_not_copied_from_training_or_each_other() -> None:
 
 
 def test_triage_sets_hold_every_kind() -> None:
-    for path in (
-        TRIAGE_DEV_SET,
-        TRIAGE_DEV2_SET,
-        TRIAGE_DEV3_SET,
-        TRIAGE_DEV4_SET,
-        TRIAGE_TEST_SET,
-    ):
+    for path in (*TRIAGE_DEV_SETS.values(), TRIAGE_TEST_SET):
         examples = load_triage(path)
         asserted = {e.kind for e in examples if e.label == "asserted"}
         ruled_out = {e.kind for e in examples if e.label == "ruled_out"}
