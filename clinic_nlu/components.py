@@ -300,6 +300,7 @@ class ClinicDecision(GraphComponent, IntentClassifier):
             "require_agreement": defaults.require_agreement,
             "confident": defaults.confident,
             "screen_at": defaults.screen_at,
+            "alarm_at": defaults.alarm_at,
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -310,6 +311,7 @@ class ClinicDecision(GraphComponent, IntentClassifier):
             require_agreement=bool(config["require_agreement"]),
             confident=float(config["confident"]),
             screen_at=float(config["screen_at"]),
+            alarm_at=float(config["alarm_at"]),
         )
         self._detector: Any = None
 

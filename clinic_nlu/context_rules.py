@@ -103,6 +103,21 @@ PATIENT_RULES: list[Rule] = [
             {"LOWER": {"IN": ["if", "whether", "when"]}, "OP": "?"},
         ],
     ),
+    # "i don't think i can tell when my bladder is full": still a lost function
+    _rule(
+        "don't think i can",
+        PSEUDO,
+        "PSEUDO",
+        [
+            _MODAL,
+            {"LOWER": {"IN": _NOT}},
+            {"LOWER": {"IN": ["think", "believe", "reckon"]}},
+            {"LOWER": {"IN": ["i", "he", "she"]}, "OP": "?"},
+            {"LOWER": {"IN": ["can", "could", "am", "'m", "is", "'s"]}, "OP": "?"},
+            _FILLER,
+            _FUNCTION,
+        ],
+    ),
     _rule(
         "no longer able to",
         PSEUDO,
@@ -135,8 +150,6 @@ PATIENT_RULES: list[Rule] = [
                     "IN": [
                         "wondering",
                         "wonder",
-                        "sure",
-                        "know",
                         "asking",
                         "see",
                         "check",
@@ -150,7 +163,85 @@ PATIENT_RULES: list[Rule] = [
             {"LOWER": {"IN": ["if", "whether"]}},
         ],
     ),
+    _rule(
+        "not sure if",
+        PSEUDO,
+        "PSEUDO",
+        [
+            {"LOWER": {"IN": [*_NOT, "no", "never"]}},
+            {"LOWER": {"IN": ["know", "sure", "certain", "clear"]}},
+            {"LOWER": {"IN": ["if", "whether"]}},
+        ],
+    ),
+    # "in case it matters, i'm having chemo": a disclosure, not a condition
+    _rule(
+        "in case it matters",
+        PSEUDO,
+        "PSEUDO",
+        [
+            {"LOWER": "in"},
+            {"LOWER": "case"},
+            {"LOWER": {"IN": ["it", "that", "this"]}},
+            {"LOWER": {"IN": ["matters", "helps", "'s", "is"]}},
+            {"LOWER": {"IN": ["relevant", "important", "useful"]}, "OP": "?"},
+        ],
+    ),
+    # "my fever cleared up and then came back": not over after all
+    _rule(
+        "cleared up and came back",
+        PSEUDO,
+        "PSEUDO",
+        [
+            {"LOWER": {"IN": ["cleared", "went", "gone", "settled", "calmed", "stopped"]}},
+            {"LOWER": {"IN": ["up", "away", "down"]}, "OP": "?"},
+            {"LOWER": {"IN": ["and", "but", ",", "then"]}, "OP": "*"},
+            {"LOWER": {"IN": ["it", "it's", "its", "'s", "has", "is"]}, "OP": "*"},
+            {"LOWER": {"IN": ["came", "come", "coming", "returned", "back"]}},
+            {"LOWER": {"IN": ["back", "again"]}, "OP": "?"},
+        ],
+    ),
     # --- negation
+    # "nothing numb down there", "nothing like numbness in my privates"
+    _rule(
+        "nothing",
+        NEGATED,
+        "FORWARD",
+        [{"LOWER": {"IN": ["nothing", "nowt"]}}, {"LOWER": "like", "OP": "?"}],
+        max_scope=6,
+    ),
+    # "walk on my heels no bother", "both legs fine", "both sides equal"
+    _rule(
+        "no bother",
+        NEGATED,
+        "BACKWARD",
+        [
+            {"LOWER": "no"},
+            {"LOWER": {"IN": ["bother", "worries"]}},
+        ],
+        max_scope=8,
+    ),
+    _rule(
+        "equal",
+        NEGATED,
+        "BACKWARD",
+        [{"LOWER": {"IN": ["equal", "symmetrical", "same", "fine", "normal", "ok", "okay"]}}],
+        max_scope=2,
+    ),
+    # "gp examined the saddle area and all normal", "everything came back clear"
+    _rule(
+        "all normal",
+        NEGATED,
+        "BACKWARD",
+        [
+            {"LOWER": {"IN": ["all", "everything", "everything's", "both", "all's"]}},
+            {
+                "LOWER": {"IN": ["'s", "is", "was", "were", "came", "seemed", "looked", "back"]},
+                "OP": "*",
+            },
+            {"LOWER": {"IN": ["normal", "fine", "clear", "ok", "okay", "good", "equal"]}},
+        ],
+        max_scope=12,
+    ),
     # "dont have", "havent had": medspaCy's "not" rule without the apostrophe
     _rule(
         "nt",
@@ -197,6 +288,8 @@ PATIENT_RULES: list[Rule] = [
                     "IN": [
                         "is",
                         "are",
+                        "was",
+                        "were",
                         "'s",
                         "s",
                         "seem",
@@ -636,6 +729,16 @@ PATIENT_RULES: list[Rule] = [
         max_scope=10,
     ),
     _rule(
+        "at uni",
+        HISTORICAL,
+        "BIDIRECTIONAL",
+        [
+            {"LOWER": {"IN": ["at", "in", "during"]}},
+            {"LOWER": {"IN": ["uni", "university", "college", "school"]}},
+        ],
+        max_scope=10,
+    ),
+    _rule(
         "as a kid",
         HISTORICAL,
         "BIDIRECTIONAL",
@@ -905,10 +1008,30 @@ PATIENT_RULES: list[Rule] = [
     _rule(
         "nothing sinister",
         NEGATED,
-        "BACKWARD",
+        "BIDIRECTIONAL",
         [
-            {"LOWER": {"IN": ["nothing", "not"]}},
-            {"LOWER": {"IN": ["sinister", "serious", "worrying", "dangerous", "to", "anything"]}},
+            {"LOWER": {"IN": ["nothing", "not", "no"]}},
+            {
+                "LOWER": {
+                    "IN": [
+                        "damage",
+                        "fracture",
+                        "injury",
+                        "harm",
+                        "break",
+                        "sinister",
+                        "serious",
+                        "worrying",
+                        "dangerous",
+                        "to",
+                        "anything",
+                        "broken",
+                        "fractured",
+                        "damaged",
+                        "torn",
+                    ]
+                }
+            },
             {"LOWER": {"IN": ["worry", "serious", "sinister"]}, "OP": "?"},
         ],
         max_scope=12,
@@ -923,6 +1046,7 @@ PATIENT_RULES: list[Rule] = [
             {"LOWER": {"IN": ["to", "of"]}, "OP": "?"},
             {"LOWER": {"IN": ["the", "a", "my"]}, "OP": "?"},
             {"LOWER": {"IN": ["new", "strict"]}, "OP": "?"},
+            {"IS_ALPHA": True, "OP": "?"},
             {
                 "LOWER": {
                     "IN": [
@@ -982,6 +1106,70 @@ PATIENT_RULES: list[Rule] = [
             },
         ],
         max_scope=10,
+    ),
+    # "would you treat someone who'd just had a car accident?": someone in general
+    _rule(
+        "someone who",
+        GENERAL_QUESTION,
+        "BIDIRECTIONAL",
+        [
+            {
+                "LOWER": {
+                    "IN": [
+                        "someone",
+                        "somebody",
+                        "anyone",
+                        "anybody",
+                        "people",
+                        "patients",
+                        "person",
+                    ]
+                }
+            },
+            {"LOWER": {"IN": ["who", "with", "that", "who'd", "whos", "who's"]}},
+        ],
+        max_scope=8,
+    ),
+    # "are night sweats with back pain something to worry about?"
+    _rule(
+        "something to worry about",
+        GENERAL_QUESTION,
+        "BACKWARD",
+        [
+            {"LOWER": {"IN": ["something", "anything"]}},
+            {"LOWER": "to"},
+            {"LOWER": "be", "OP": "?"},
+            {"LOWER": {"IN": ["worry", "worried", "concerned", "concern"]}},
+        ],
+        max_scope=10,
+    ),
+    # "they say fever with back pain is serious", "i read that...": general knowledge
+    _rule(
+        "they say",
+        GENERAL_QUESTION,
+        "FORWARD",
+        [
+            {
+                "LOWER": {
+                    "IN": ["they", "people", "doctors", "websites", "everyone", "i", "i've", "ive"]
+                }
+            },
+            {"LOWER": {"IN": ["'ve", "have"]}, "OP": "?"},
+            {"LOWER": {"IN": ["say", "said", "says", "read", "heard"]}},
+            {"LOWER": {"IN": ["that", "online"]}, "OP": "?"},
+        ],
+        max_scope=8,
+    ),
+    # "a bad fall would need an x-ray first": what would be needed, in general
+    _rule(
+        "would need",
+        GENERAL_QUESTION,
+        "BACKWARD",
+        [
+            {"LOWER": {"IN": ["would", "will", "could", "might", "should"]}},
+            {"LOWER": {"IN": ["need", "require", "want", "mean", "needs"]}},
+        ],
+        max_scope=5,
     ),
     # "would a fever stop me having needling?": a question about the treatment
     _rule(
@@ -1103,6 +1291,17 @@ PATIENT_RULES: list[Rule] = [
             {"LOWER": {"IN": ["family", "families"]}},
         ],
         max_scope=8,
+    ),
+    # a cancer scare that was benign: "turned out to be a harmless cyst"
+    _rule(
+        "cancer scare",
+        NEGATED,
+        "BIDIRECTIONAL",
+        [
+            {"LOWER": {"IN": ["scare", "scares", "benign", "harmless", "cyst", "false"]}},
+        ],
+        max_scope=8,
+        allowed_types=[v.CANCER],
     ),
     # --- cancer: "in remission", "five years clear" and "cancer free" tell of a history of
     # cancer, which is itself the red flag (with new back pain): historical, not negated
@@ -1230,7 +1429,14 @@ PATIENT_RULES: list[Rule] = [
             }
         ],
     ),
-    _rule("just", "TERMINATE", "TERMINATE", [{"LOWER": {"IN": ["just", "only", "apart"]}}]),
+    # ", just an ache": what follows is what the visitor has (not "someone who'd just had")
+    _rule(
+        "just",
+        "TERMINATE",
+        "TERMINATE",
+        [{"LOWER": {"IN": [",", "but", ";", "-", "."]}}, {"LOWER": {"IN": ["just", "only"]}}],
+    ),
+    _rule("apart", "TERMINATE", "TERMINATE", [{"LOWER": "apart"}]),
 ]
 
 

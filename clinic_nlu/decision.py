@@ -52,6 +52,9 @@ class Settings:
     confident: float = 0.45
     # the red-flag question, without a red flag found, when urgent_symptoms scores this much
     screen_at: float = 0.3
+    # a red flag found gets urgent care when urgent_symptoms scores at least this much, the
+    # red-flag question below it (0: always urgent care)
+    alarm_at: float = 0.0
     max_candidates: int = 3
     min_candidate: float = 0.05
 
@@ -187,10 +190,14 @@ def decide(
     ``clinic_nlu.red_flags``' outcome: urgent, ask, ruled_out or none.
     """
     flags = tuple(red_flags)
-    if red_flag_outcome == "urgent":
-        return Decision(URGENT, 1.0, triage=TRIAGE_URGENT, red_flags=flags)
     opinions = [opinion for opinion in opinions if opinion]
     scores = average(opinions) if opinions else {}
+    if red_flag_outcome == "urgent":
+        if not opinions or scores.get(URGENT, 0.0) >= settings.alarm_at:
+            return Decision(URGENT, 1.0, triage=TRIAGE_URGENT, red_flags=flags)
+        # a red flag found, but both models read the message as something else entirely
+        # ("no fever, i was wondering about parking"): ask rather than alarm
+        red_flag_outcome = "ask"
     classifier_urgent = _best(scores) == URGENT or scores.get(URGENT, 0.0) >= settings.screen_at
     if classifier_urgent:
         # what else the message is, given it is not a red flag

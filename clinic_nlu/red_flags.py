@@ -480,8 +480,9 @@ def _verdict(span: Span, status: str) -> str | None:
         return URGENT if has_pain else ASK
     if status == HISTORICAL:
         return RULED_OUT
-    if status == POSSIBLE and span.text in v.DIAGNOSES:
-        # "worried about cauda equina": a fear of a diagnosis, not a symptom: ask
+    if span.text in v.DIAGNOSES and (status == POSSIBLE or not _owned(span)):
+        # "worried about cauda equina", "what's cauda equina?": a diagnosis feared or asked
+        # about, not a symptom stated: ask
         return ASK
     return URGENT
 

@@ -256,6 +256,16 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
             },
         ],
         "without warning",
+        "keep dribbling",
+        "been dribbling",
+        "dribbling urine",
+        # "can't hold it in"
+        [
+            {"LOWER": {"IN": ["n't", "nt", "not", "cannot", "barely", "hardly"]}},
+            {"LEMMA": "hold"},
+            {"LOWER": {"IN": ["it", "my", "the", "wee", "pee", "water"]}},
+            {"LOWER": {"IN": ["in", "urine", "bladder", "wee", "pee"]}, "OP": "?"},
+        ],
         # "my bladder's not working right"
         [
             {"LEMMA": {"IN": ["bladder", "bowel"]}},
@@ -338,6 +348,12 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "tip toes",
         "tip-toe",
         "tripping over my own",
+        # "my foot keeps slapping down"
+        [
+            {"LEMMA": "foot"},
+            {"IS_ALPHA": True, "OP": "?"},
+            {"LOWER": {"IN": ["slapping", "slaps", "slapped", "flopping", "flapping", "flops"]}},
+        ],
         "trip over my own",
         "foot is dropping",
         "foot dropping",
