@@ -124,6 +124,17 @@ PATIENT_RULES: list[Rule] = [
         "PSEUDO",
         [{"LOWER": "no"}, {"LOWER": "longer"}, _FILLER, _FUNCTION],
     ),
+    # "no appetite, lost weight": the appetite is denied, not what follows
+    _rule(
+        "no appetite",
+        PSEUDO,
+        "PSEUDO",
+        [
+            {"LOWER": {"IN": ["no", "lost", "losing", "without", "off"]}},
+            {"LOWER": {"IN": ["my", "any", "much", "real"]}, "OP": "?"},
+            {"LOWER": {"IN": ["appetite", "food"]}},
+        ],
+    ),
     # "not just one leg, both now": NegEx's pseudo-negations ("not only")
     _rule(
         "not just", PSEUDO, "PSEUDO", [{"LOWER": {"IN": _NOT}}, {"LOWER": {"IN": ["just", "only"]}}]
@@ -692,6 +703,41 @@ PATIENT_RULES: list[Rule] = [
     ),
     # --- historical: over and done with (a history of cancer is a red flag itself: see
     # clinic_nlu.red_flags)
+    # "some bladder trouble when my back first went, but that was two years ago"
+    _rule(
+        "but that was years ago",
+        HISTORICAL,
+        "BACKWARD",
+        [
+            {"LOWER": "but"},
+            {"LOWER": {"IN": ["that", "it", "this", "all"]}},
+            {"LOWER": {"IN": ["was", "were", "'s", "is"]}},
+            {"LOWER": {"IN": ["over", "all", "about", "around", "nearly", "like"]}, "OP": "*"},
+            {"LIKE_NUM": True, "OP": "?"},
+            {"LOWER": {"IN": ["years", "year", "months", "month", "decades", "ages"]}},
+            {"LOWER": "ago"},
+        ],
+        max_scope=15,
+    ),
+    # "i lost weight after my divorce, but i've put it back on"
+    _rule(
+        "put it back on",
+        HISTORICAL,
+        "BACKWARD",
+        [
+            # the "but" before it would end the scope (a ConText terminator): include it
+            {"LOWER": "but", "OP": "?"},
+            {
+                "LOWER": {"IN": ["i", "i've", "ive", "'ve", "have", "she", "he", "'s", "has"]},
+                "OP": "*",
+            },
+            {"LOWER": {"IN": ["put", "gained", "regained"]}},
+            {"LOWER": {"IN": ["it", "the", "that", "all", "most"]}, "OP": "*"},
+            {"LOWER": {"IN": ["weight", "of"]}, "OP": "*"},
+            {"LOWER": {"IN": ["back", "it"]}},
+        ],
+        max_scope=12,
+    ),
     _rule(
         "years ago",
         HISTORICAL,
@@ -971,6 +1017,30 @@ PATIENT_RULES: list[Rule] = [
         "BIDIRECTIONAL",
         [{"LOWER": {"IN": ["in", "generally"]}}, {"LOWER": {"IN": ["general", "speaking"]}}],
         max_scope=8,
+    ),
+    # "out of interest, is weight loss with back pain serious?"
+    _rule(
+        "out of interest",
+        GENERAL_QUESTION,
+        "FORWARD",
+        [
+            {"LOWER": "out"},
+            {"LOWER": "of"},
+            {"LOWER": {"IN": ["interest", "curiosity"]}},
+        ],
+        max_scope=12,
+    ),
+    # "is weight loss with back pain ever serious?"
+    _rule(
+        "ever serious",
+        GENERAL_QUESTION,
+        "BACKWARD",
+        [
+            {"LOWER": "ever"},
+            {"LOWER": {"IN": ["serious", "dangerous", "worrying", "concerning", "an", "a"]}},
+            {"LOWER": {"IN": ["emergency", "concern", "worry"]}, "OP": "?"},
+        ],
+        max_scope=10,
     ),
     _rule(
         "just asking",

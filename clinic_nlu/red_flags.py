@@ -224,6 +224,8 @@ QUALIFIERS["RF_LEGS"] = (
     ),
 )
 _CANCER_LABEL = "RF_CANCER"
+# Words that turn a negated cancer into a history of it: "five years clear of cancer".
+_CANCER_HISTORY = frozenset({"clear", "free", "remission", "survivor", "all-clear"})
 # A history of cancer is a red flag with back or leg pain in the same message.
 _PAIN_CONTEXT = frozenset(
     {
@@ -399,6 +401,7 @@ def _sides(doc: Doc) -> Span | None:
     leg, my left is fine").
     """
     named: dict[str, Span] = {}
+    bare: dict[str, Span] = {}
     for token in doc:
         if token.lower_ not in _SIDES:
             continue
@@ -406,6 +409,14 @@ def _sides(doc: Doc) -> Span | None:
         limb = next((t for t in after if t.lemma_ in _LIMBS or t.lower_ in _LIMBS), None)
         if limb is not None and token.lower_ not in named:
             named[token.lower_] = doc[token.i : limb.i + 1]
+        elif limb is None and token.i > 0 and doc[token.i - 1].lower_ in ("the", "my"):
+            # "the right leg for months, and now the left is joining in"
+            bare.setdefault(token.lower_, doc[token.i : token.i + 1])
+    if len(named) == 1:
+        (side,) = named
+        other = bare.get(({"left", "right"} - {side}).pop())
+        if other is not None and other.start > named[side].start:
+            named[other.text] = other
     if len(named) < 2:
         return None
     later = max(named.values(), key=lambda span: span.start)
@@ -451,9 +462,16 @@ def _speaks_of_self(doc: Doc) -> bool:
             return True
         if token.lower_ == "my" and token.i + 1 < len(doc):
             following = doc[token.i + 1]
-            if following.ent_type_ in ("SYMPTOM", "BODY_PART") or following.lower_ in _MINE:
+            if following.ent_type_ in ("SYMPTOM", "BODY_PART", "RF_LEGS"):
+                return True
+            if following.lower_ in _MINE:
                 return True
     return False
+
+
+def _clear_of_cancer(span: Span) -> bool:
+    """ "clear of cancer", "cancer free", "in remission": the negation speaks of a history."""
+    return any(t.lower_ in _CANCER_HISTORY for t in _window(span, 4))
 
 
 def _verdict(span: Span, status: str) -> str | None:
@@ -522,6 +540,10 @@ class RedFlagDetector:
         mentions = []
         for span in doc.spans[SPAN_GROUP]:
             status = _status(span)
+            if status == NEGATED and span.label_ == v.CANCER and _clear_of_cancer(span):
+                # "ten years clear of cancer", "cancer-free since 2015": a history of cancer,
+                # which with new back pain is the red flag itself (NICE CKS)
+                status = HISTORICAL
             verdict = _verdict(span, status)
             if verdict is not None:
                 mentions.append(Mention(span.label_, span.text, status, verdict))

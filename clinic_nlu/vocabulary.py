@@ -300,6 +300,48 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "pee myself",
         "peeing myself",
         "pissed myself",
+        "pissing myself",
+        "pissing meself",
+        "pissed meself",
+        "pooed myself",
+        "pood myself",
+        "wetting the bed",
+        "wet the bed",
+        "bed wetting",
+        "bedwetting",
+        "little accidents",
+        "accidents down below",
+        "hold my water",
+        "hold my urine",
+        "don't make it to the toilet",
+        "dont make it to the toilet",
+        "didn't make it to the toilet",
+        "don't always make it",
+        "sometimes i don't make it",
+        # "my bowels just let go", "my bladder gave way"
+        [
+            {"LEMMA": {"IN": ["bowel", "bowels", "bladder"]}},
+            {"LOWER": {"IN": ["just", "have", "has", "completely", "suddenly"]}, "OP": "*"},
+            {"LOWER": {"IN": ["let", "gave", "went", "opened"]}},
+            {"LOWER": {"IN": ["go", "way", "out"]}, "OP": "?"},
+        ],
+        # "haven't peed in 14 hours", "not had a wee since this morning"
+        [
+            {"LOWER": {"IN": ["n't", "nt", "not", "havent", "hasnt"]}},
+            {"LOWER": {"IN": ["been", "able", "to", "had", "managed"]}, "OP": "*"},
+            {"LOWER": {"IN": ["peed", "weed", "urinated", "pee", "wee", "a", "pass", "passed"]}},
+            {"LOWER": {"IN": ["wee", "pee", "urine", "water"]}, "OP": "?"},
+            {"LOWER": {"IN": ["in", "for", "since", "all"]}},
+        ],
+        # "my knickers are damp a lot", "underwear keeps getting wet"
+        [
+            {"LOWER": {"IN": ["knickers", "pants", "underwear", "undies", "boxers", "briefs"]}},
+            {
+                "LOWER": {"IN": ["are", "is", "keep", "keeps", "getting", "get", "always"]},
+                "OP": "*",
+            },
+            {"LOWER": {"IN": ["damp", "wet", "soaked", "soiled"]}},
+        ],
         "pooped myself",
         "soiled myself",
         "soiling myself",
@@ -317,6 +359,8 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "numb saddle",
         "saddle area",
         "saddle region",
+        "perineal numbness",
+        "numb perineum",
     ],
     LEG_WEAKNESS: [
         "foot drop",
@@ -403,11 +447,29 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "foot drags",
         "leg drags",
         [
-            {"LEMMA": {"IN": ["foot", "leg"]}},
+            {"LEMMA": {"IN": ["foot", "leg", "toe", "toes"]}},
             {"IS_ALPHA": True, "OP": "?"},
             {"IS_ALPHA": True, "OP": "?"},
             {"LOWER": {"IN": ["dragging", "drags", "drag"]}},
         ],
+        # "he's dragging his foot", "catching my big toe on the kerb"
+        [
+            {"LOWER": {"IN": ["dragging", "drags", "drag", "catching", "catch", "catches"]}},
+            {"LOWER": {"IN": ["my", "his", "her", "the", "their"]}},
+            {"LOWER": {"IN": ["left", "right", "bad", "big", "weak"]}, "OP": "?"},
+            {"LEMMA": {"IN": ["foot", "leg", "toe", "toes"]}},
+        ],
+        "won't do what i tell it",
+        # "i can't do a single calf raise on that side"
+        [
+            {"LOWER": {"IN": ["n't", "nt", "not", "cannot", "unable"]}},
+            {"LOWER": {"IN": ["do", "manage", "even", "to", "a", "one", "single"]}, "OP": "*"},
+            {"LOWER": {"IN": ["calf", "heel", "toe"]}},
+            {"LOWER": {"IN": ["raise", "raises", "rise", "rises"]}},
+        ],
+        "wont do what i tell it",
+        "doesn't do what i tell it",
+        "not doing what i tell it",
         "trip over my foot",
         "tripping over my foot",
         "lost strength",
@@ -421,16 +483,31 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         [
             {"LEMMA": {"IN": ["foot", "leg", "toe", "ankle", "heel", "one"]}},
             {"LOWER": {"IN": ["just", "really", "simply", "now"]}, "OP": "?"},
-            {"LOWER": {"IN": ["wo", "ca", "will", "does", "do", "wont", "cant"]}},
+            {"LOWER": {"IN": ["wo", "ca", "will", "does", "do", "wont", "cant", "is", "isnt"]}},
             {"LEMMA": "not", "OP": "?"},
-            {"LOWER": {"IN": ["lift", "work", "move", "respond", "bend", "hold"]}},
+            {
+                "LOWER": {
+                    "IN": [
+                        "lift",
+                        "work",
+                        "move",
+                        "respond",
+                        "bend",
+                        "hold",
+                        "working",
+                        "push",
+                        "pushing",
+                        "responding",
+                    ]
+                }
+            },
         ],
         [
             {"LOWER": {"IN": ["ca", "can", "could", "cannot"]}},
             {"LEMMA": "not", "OP": "?"},
             {"LOWER": {"IN": ["move", "lift", "raise"]}},
             {"LOWER": {"IN": ["my", "the", "his", "her"]}},
-            {"LOWER": {"IN": ["left", "right", "bad"]}, "OP": "?"},
+            {"LOWER": {"IN": ["left", "right", "bad", "big"]}, "OP": "?"},
             {"LEMMA": {"IN": ["leg", "foot", "toe", "ankle"]}},
         ],
         # "can barely take my own weight", "can't bear weight on it"
@@ -444,6 +521,14 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         ],
         "losing strength",
         "no strength",
+        # "the strength is going out of my leg", "strength keeps draining"
+        [
+            {"LOWER": "strength"},
+            {"LOWER": {"IN": ["in", "of", "my", "the", "his", "her"]}, "OP": "*"},
+            {"LEMMA": {"IN": ["leg", "thigh", "calf", "foot", "ankle"]}, "OP": "?"},
+            {"LOWER": {"IN": ["is", "'s", "keeps", "has", "just"]}, "OP": "*"},
+            {"LOWER": {"IN": ["going", "draining", "disappearing", "fading", "leaving", "gone"]}},
+        ],
         "legs collapsed",
         "leg collapsed",
         "slapping the floor",
@@ -511,7 +596,27 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
             {"IS_ALPHA": True, "OP": "?"},
             {"IS_ALPHA": True, "OP": "?"},
             {"IS_ALPHA": True, "OP": "?"},
-            {"LEMMA": {"IN": ["leg", "foot", "thigh", "calf", "buttock", "hip", "side"]}},
+            {
+                "LEMMA": {
+                    "IN": [
+                        "leg",
+                        "foot",
+                        "thigh",
+                        "calf",
+                        "buttock",
+                        "hip",
+                        "side",
+                        "hamstring",
+                        "hamstrings",
+                        "glute",
+                        "glutes",
+                        "shin",
+                        "knee",
+                        "ankle",
+                        "heel",
+                    ]
+                }
+            },
         ],
         "left and right leg",
         "right and left leg",
@@ -558,7 +663,7 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         [
             {"LOWER": {"IN": ["left", "right"]}},
             {"LOWER": {"IN": ["and", "&", "plus"]}},
-            {"LOWER": "the", "OP": "?"},
+            {"LOWER": {"IN": ["the", "my", "his", "her"]}, "OP": "?"},
             {"LOWER": {"IN": ["right", "left"]}},
         ],
         "other leg as well",
@@ -566,6 +671,21 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "the other side too",
         "spread to the other leg",
         "spreading to the other leg",
+        "jumped sides",
+        "jumps sides",
+        "changed sides",
+        "changes sides",
+        "swapped sides",
+        "not just one leg",
+        "not only one leg",
+        "no longer just one leg",
+        "no longer one leg",
+        "not one leg anymore",
+        "my other side",
+        "each leg",
+        "each of my legs",
+        "both of my hamstrings",
+        "neither leg",
     ],
     TRAUMA: [
         [{"LEMMA": "fall"}],
@@ -651,6 +771,25 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "hit my back",
         "hit my head",
         "knocked over",
+        "knocked off",
+        "spill off",
+        "nasty spill",
+        "had a spill",
+        "arse over tit",
+        "ass over teakettle",
+        "head over heels",
+        "car rolled",
+        "rolled the car",
+        "rolled our car",
+        "rollover",
+        "head-on",
+        "head on collision",
+        "mva",
+        "mvc",
+        "rta",
+        "rtc",
+        "road traffic accident",
+        "road traffic collision",
     ],
     FEVER: [
         "fever",
@@ -745,6 +884,14 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "temp of",
         [{"LOWER": {"IN": ["a", "high", "running", "got"]}}, {"LOWER": "temp"}],
         "feverishness",
+        "pyrexial",
+        "febrile",
+        "forehead is burning",
+        "burning forehead",
+        "boiling one minute",
+        "freezing one minute",
+        "hot one minute",
+        "cold one minute",
     ],
     WEIGHT_LOSS: [
         "weight loss",
@@ -818,10 +965,53 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "dress size",
         "new holes in my belt",
         "belt needs new holes",
+        # "my belts need new holes"
+        [{"LEMMA": "belt"}, {"LEMMA": "need"}, {"LOWER": "new"}, {"LEMMA": "hole"}],
+        "shrunk without trying",
+        "shrinking without trying",
         "notch on my belt",
         "notches on my belt",
         "without trying to lose weight",
         "weight without trying",
+        "wt loss",
+        "been shrinking",
+        "just shrinking",
+        "gone gaunt",
+        "looking gaunt",
+        "look gaunt",
+        "ring is loose",
+        "rings are loose",
+        "weigh less than",
+        "no diet",
+        "not on a diet",
+        "haven't been on a diet",
+        "havent been on a diet",
+        "not been on a diet",
+        # "my jeans are baggy now", "clothes are hanging off her"
+        [
+            {
+                "LOWER": {
+                    "IN": ["clothes", "jeans", "trousers", "pants", "shirts", "dresses", "skirts"]
+                }
+            },
+            {"LOWER": {"IN": ["are", "have", "got", "gotten", "getting", "all", "now"]}, "OP": "*"},
+            {"LOWER": {"IN": ["baggy", "loose", "looser", "hanging", "falling"]}},
+        ],
+        # "20 pounds lighter", "3 kg down every month"
+        [
+            {"LIKE_NUM": True},
+            {"LOWER": {"IN": ["kilos", "kilo", "kg", "kgs", "pounds", "lbs", "lb", "stone", "st"]}},
+            {"LOWER": {"IN": ["lighter", "down", "less"]}},
+        ],
+        # "i've lost a lot without trying", "i am lose weight"
+        [
+            {"LOWER": {"IN": ["lost", "losing", "lose"]}},
+            {"IS_ALPHA": True, "OP": "?"},
+            {"IS_ALPHA": True, "OP": "?"},
+            {"LOWER": "without"},
+            {"LOWER": "trying"},
+        ],
+        [{"LOWER": {"IN": ["am", "'m", "is"]}}, {"LOWER": "lose"}, {"LOWER": "weight"}],
         # "i lose weight without diet"
         [
             {"LOWER": {"IN": ["lose", "losing", "lost"]}},
@@ -832,7 +1022,7 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
 }
 
 # Terms that are red flags only with a qualifier nearby.
-QUALIFIED_TERMS: dict[str, list[str]] = {
+QUALIFIED_TERMS: dict[str, list[str | list[Pattern]]] = {
     "RF_CONTINENCE": [
         "bladder",
         "bowel",
@@ -869,6 +1059,22 @@ QUALIFIED_TERMS: dict[str, list[str]] = {
         "perineum",
         "taint",
         "private parts",
+        "private part",
+        "private area",
+        "private bits",
+        "undercarriage",
+        "part you sit on",
+        "parts you sit on",
+        "bit you sit on",
+        "area you sit on",
+        "that you sit on",
+        "that i sit on",
+        "underwear covers",
+        "underwear area",
+        "pants area",
+        "intimate area",
+        "nether regions",
+        "perineal",
         "privates",
         "down there",
         "inner thigh",
@@ -943,6 +1149,32 @@ QUALIFIED_TERMS: dict[str, list[str]] = {
         "sarcoma",
         "mastectomy",
         "in remission",
+        "tamoxifen",
+        "letrozole",
+        "anastrozole",
+        "exemestane",
+        "the big c",
+        # "thyroid ca 2018"
+        [
+            {
+                "LOWER": {
+                    "IN": [
+                        "thyroid",
+                        "breast",
+                        "prostate",
+                        "lung",
+                        "bowel",
+                        "colon",
+                        "renal",
+                        "kidney",
+                        "skin",
+                        "ovarian",
+                        "cervical",
+                    ]
+                }
+            },
+            {"LOWER": "ca"},
+        ],
     ],
 }
 

@@ -206,7 +206,9 @@ def main() -> int:
         print(f"\nAssistant errors on {args.errors} (label -> outcome: text):")
         for example, outcome in errors:
             label = f"{example.label}/{example.kind}" if example.kind else example.label
-            if outcome != CLARIFY or not args.errors.startswith("triage"):
+            triage = args.errors.startswith("triage")
+            # on a triage set, a clarification is no error unless a red flag was asserted
+            if outcome != CLARIFY or example.label == ASSERTED or not triage:
                 print(f"  {label} -> {outcome}: {example.text}")
     return 0
 

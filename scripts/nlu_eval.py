@@ -1,10 +1,12 @@
 """Evaluate what visitors would get, on the development, test and triage sets.
 
-- ``tests/nlu/dev.yml`` and ``dev2.yml`` to ``dev6.yml``: the development sets. Every choice
+- ``tests/nlu/dev.yml`` and ``dev2.yml`` to ``dev7.yml``: the development sets. Every choice
   (training data, thresholds, vocabulary, ConText rules) was made by looking at them: their
-  figures are optimistic. ``dev2`` to ``dev6`` were each written fresh as the test set of
+  figures are optimistic. ``dev2`` to ``dev7`` were each written fresh as the test set of
   a round; their figures were seen once, then each became a development set.
 - ``tests/nlu/test.yml``: the test set, written fresh and never used for a choice.
+- ``tests/nlu/triage_vocab.yml``: red-flag wordings written (like the others, from the spec
+  and the article only) to widen the red-flag vocabulary; a development set.
 - ``tests/nlu/triage_dev*.yml``, ``triage_test.yml``: red flags that
   apply (``asserted``), red flags ruled out (negated, hypothetical, historical, by a
   clinician, a relative's) and ordinary symptoms, likewise split.
@@ -30,9 +32,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 NLU_SETS = REPO_ROOT / "tests" / "nlu"
 # The development sets, oldest first: round 1's, then each round's former test set.
 DEV_SETS = {
-    name: NLU_SETS / f"{name}.yml" for name in ("dev", "dev2", "dev3", "dev4", "dev5", "dev6")
+    name: NLU_SETS / f"{name}.yml"
+    for name in ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7")
 }
 TRIAGE_DEV_SETS = {f"triage_{name}": NLU_SETS / f"triage_{name}.yml" for name in DEV_SETS}
+# red-flag wordings written to widen the vocabulary (a development set of triage only)
+TRIAGE_DEV_SETS["triage_vocab"] = NLU_SETS / "triage_vocab.yml"
 DEV_SET = DEV_SETS["dev"]
 TRIAGE_DEV_SET = TRIAGE_DEV_SETS["triage_dev"]
 TEST_SET = NLU_SETS / "test.yml"
@@ -89,11 +94,18 @@ def load_triage(path: Path) -> list[Example]:
     ]
 
 
-def development_examples() -> list[Example]:
-    """Every message of the development sets, NLU and triage."""
+def development_examples(*, vocabulary: bool = True) -> list[Example]:
+    """Every message of the development sets, NLU and triage.
+
+    ``vocabulary=False`` leaves out ``triage_vocab``, the set of wordings that the red-flag
+    vocabulary is still growing to cover: the regression tests hold the round sets to 100%.
+    """
+    triage = [
+        path for name, path in TRIAGE_DEV_SETS.items() if vocabulary or name != "triage_vocab"
+    ]
     return [
         *(e for path in DEV_SETS.values() for e in load_examples(path)),
-        *(e for path in TRIAGE_DEV_SETS.values() for e in load_triage(path)),
+        *(e for path in triage for e in load_triage(path)),
     ]
 
 
