@@ -135,6 +135,17 @@ PATIENT_RULES: list[Rule] = [
             {"LOWER": {"IN": ["appetite", "food"]}},
         ],
     ),
+    # "i should mention i've had bowel accidents": said, not supposed
+    _rule(
+        "should mention",
+        PSEUDO,
+        "PSEUDO",
+        [
+            {"LOWER": {"IN": ["should", "must", "ought"]}},
+            {"LOWER": {"IN": ["to", "probably", "also", "just"]}, "OP": "*"},
+            {"LOWER": {"IN": ["mention", "say", "add", "tell", "point"]}},
+        ],
+    ),
     # "not just one leg, both now": NegEx's pseudo-negations ("not only")
     _rule(
         "not just", PSEUDO, "PSEUDO", [{"LOWER": {"IN": _NOT}}, {"LOWER": {"IN": ["just", "only"]}}]
@@ -718,6 +729,54 @@ PATIENT_RULES: list[Rule] = [
             {"LOWER": "ago"},
         ],
         max_scope=15,
+    ),
+    # "the high temperature i had two weeks ago is gone", "tingling in both feet, gone now"
+    _rule(
+        "ago is gone",
+        HISTORICAL,
+        "BACKWARD",
+        [
+            {"LOWER": "ago"},
+            {"LOWER": {"IN": ["is", "was", "has", "'s", "have", "are"]}},
+            {"LOWER": {"IN": ["gone", "passed", "cleared", "resolved", "over", "settled"]}},
+        ],
+        max_scope=12,
+    ),
+    _rule(
+        ", gone now",
+        HISTORICAL,
+        "BACKWARD",
+        [
+            {"LOWER": {"IN": [",", ";", "-"]}},
+            {"LOWER": {"IN": ["gone", "resolved", "cleared", "passed", "better"]}},
+            {"LOWER": "now"},
+        ],
+        max_scope=12,
+    ),
+    # "x-rays after my fall and nothing was broken"
+    _rule(
+        "nothing was broken",
+        NEGATED,
+        "BIDIRECTIONAL",
+        [
+            {"LOWER": {"IN": ["nothing", "no", "not"]}},
+            {"LOWER": {"IN": ["was", "is", "got", "been"]}, "OP": "?"},
+            {"LOWER": {"IN": ["broken", "fractured", "fracture", "fractures", "break", "breaks"]}},
+        ],
+        max_scope=12,
+        allowed_types=[v.TRAUMA],
+    ),
+    # "a bladder scan at the hospital, emptying properly"
+    _rule(
+        "emptying properly",
+        NEGATED,
+        "BIDIRECTIONAL",
+        [
+            {"LOWER": {"IN": ["emptying", "empties", "empty"]}},
+            {"LOWER": {"IN": ["properly", "fine", "normally", "fully", "completely", "ok"]}},
+        ],
+        max_scope=12,
+        allowed_types=[v.BLADDER_BOWEL],
     ),
     # "i lost weight after my divorce, but i've put it back on"
     _rule(

@@ -226,6 +226,10 @@ QUALIFIERS["RF_LEGS"] = (
 _CANCER_LABEL = "RF_CANCER"
 # Words that turn a negated cancer into a history of it: "five years clear of cancer".
 _CANCER_HISTORY = frozenset({"clear", "free", "remission", "survivor", "all-clear"})
+_INVESTIGATIONS = frozenset(
+    {"scan", "scanned", "scans", "mri", "ct", "x-ray", "xray", "investigated", "tests", "bloods"}
+)
+_CLEAR_RESULTS = frozenset({"clear", "normal", "fine", "nothing", "mechanical"})
 # A history of cancer is a red flag with back or leg pain in the same message.
 _PAIN_CONTEXT = frozenset(
     {
@@ -474,6 +478,12 @@ def _clear_of_cancer(span: Span) -> bool:
     return any(t.lower_ in _CANCER_HISTORY for t in _window(span, 4))
 
 
+def _cleared_by_scan(doc: Doc) -> bool:
+    """ "scanned my spine and it's clear": a clinician's investigation came back clear."""
+    words = {t.lower_ for t in doc}
+    return bool(words & _INVESTIGATIONS) and bool(words & _CLEAR_RESULTS)
+
+
 def _verdict(span: Span, status: str) -> str | None:
     """Whether a mention with this status applies (URGENT), is to ask about (ASK), or not.
 
@@ -491,6 +501,9 @@ def _verdict(span: Span, status: str) -> str | None:
     if status == FAMILY and _speaks_of_self(doc):
         # "my husband can't pee" is his red flag; "my sister gets foot drop, mine is only
         # an ache" may not be the visitor's: ask
+        return ASK
+    if category == v.CANCER and _cleared_by_scan(doc):
+        # "my oncologist scanned my spine and it's clear": ask, don't alarm
         return ASK
     if category == v.CANCER:
         # a history of cancer is the red flag itself, with back or leg pain

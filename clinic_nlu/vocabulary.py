@@ -310,6 +310,11 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "bed wetting",
         "bedwetting",
         "little accidents",
+        "bowel accidents",
+        "bowel accident",
+        "bladder accidents",
+        "bladder accident",
+        "toilet accidents",
         "accidents down below",
         "hold my water",
         "hold my urine",
@@ -401,6 +406,16 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "trip over my own",
         "foot is dropping",
         "foot dropping",
+        # "his foot has started dropping"
+        [
+            {"LEMMA": "foot"},
+            {
+                "LOWER": {"IN": ["has", "is", "keeps", "started", "starting", "begun", "been"]},
+                "OP": "*",
+            },
+            {"LOWER": {"IN": ["dropping", "to"]}},
+            {"LOWER": "drop", "OP": "?"},
+        ],
         "foot keeps dropping",
         "it just flops",
         "foot just flops",
@@ -772,6 +787,25 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         "hit my head",
         "knocked over",
         "knocked off",
+        # "crashed skiing on tuesday", "wiped out snowboarding"
+        [
+            {"LOWER": {"IN": ["crashed", "crash", "wiped", "fell", "fall", "came"]}},
+            {"LOWER": {"IN": ["out", "off", "while", "when"]}, "OP": "?"},
+            {
+                "LOWER": {
+                    "IN": [
+                        "skiing",
+                        "snowboarding",
+                        "cycling",
+                        "riding",
+                        "climbing",
+                        "skating",
+                        "skateboarding",
+                        "mountain",
+                    ]
+                }
+            },
+        ],
         "spill off",
         "nasty spill",
         "had a spill",
@@ -885,6 +919,12 @@ DIRECT_RED_FLAGS: dict[str, list[str | list[Pattern]]] = {
         [{"LOWER": {"IN": ["a", "high", "running", "got"]}}, {"LOWER": "temp"}],
         "feverishness",
         "pyrexial",
+        # "my temp keeps spiking", "temperature has been high"
+        [
+            {"LOWER": {"IN": ["temp", "temperature", "fever"]}},
+            {"LOWER": {"IN": ["keeps", "is", "has", "been", "'s", "keep", "still"]}, "OP": "*"},
+            {"LOWER": {"IN": ["spiking", "spikes", "spiked", "high", "rising", "up", "climbing"]}},
+        ],
         "febrile",
         "forehead is burning",
         "burning forehead",
