@@ -80,8 +80,8 @@ bookings: $(INSTALLED) ## print the stored booking requests as JSON lines, oldes
 	@$(BIN)/python -m scripts.bookings
 
 lint: $(INSTALLED) ## ruff and mypy
-	$(BIN)/ruff check actions channels clinic_nlu scripts tests webapp
-	$(BIN)/ruff format --check actions channels clinic_nlu scripts tests webapp
+	$(BIN)/ruff check actions channels clinic_nlu clinic_server scripts tests webapp
+	$(BIN)/ruff format --check actions channels clinic_nlu clinic_server scripts tests webapp
 	$(BIN)/mypy
 
 validate: $(INSTALLED) ## rasa data validate, warnings fail

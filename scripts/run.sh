@@ -20,7 +20,16 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-"$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT" &
+# The action server listens on 127.0.0.1 (ACTIONS_HOST) and answers only calls carrying the
+# shared secret, which the Rasa server sends (endpoints.yml). A random one per start if unset.
+if [[ -z "${ACTION_SECRET:-}" && -z "${ACTION_SECRET_FILE:-}" ]]; then
+  ACTION_SECRET="$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(36))')"
+fi
+if [[ -z "${ACTION_SECRET:-}" ]]; then
+  ACTION_SECRET="$(tr -d '[:space:]' < "$ACTION_SECRET_FILE")"
+fi
+export ACTION_SECRET ACTIONS_PORT
+"$BIN/python" -m clinic_server.action_server --port "$ACTIONS_PORT" &
 pids+=($!)
 
 # Delivers staff notifications of booking requests from the database outbox.

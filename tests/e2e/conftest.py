@@ -4,6 +4,7 @@ SMTP server (aiosmtpd) for staff notifications and a booking database in a temp 
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import time
@@ -92,11 +93,9 @@ class Servers:
         log = self.logs / "actions.log"
         self.processes["actions"] = start(
             [
-                str(BIN / "rasa"),
-                "run",
-                "actions",
-                "--actions",
-                "actions",
+                str(BIN / "python"),
+                "-m",
+                "clinic_server.action_server",
                 "--port",
                 str(self.actions_port),
             ],
@@ -129,10 +128,10 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         "  max_message_length: 1000\n",
         encoding="utf-8",
     )
-    endpoints = tmp / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n', encoding="utf-8"
-    )
+    # the shipped endpoints.yml: the action server's port and shared secret come from the
+    # environment
+    endpoints = ROOT / "endpoints.yml"
+    action_secret = secrets.token_urlsafe(36)
     mail = MailSink()
     controller = Controller(mail, hostname="127.0.0.1", port=smtp_port)
     controller.start()
@@ -149,6 +148,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         "NOTIFY_EMAIL_TO": "desk@clinic.example",
         "NOTIFY_WEBHOOK_URL": f"http://127.0.0.1:{webhook_port}/bookings",
         "NOTIFY_TIMEOUT": "3",
+        "ACTIONS_PORT": str(actions_port),
+        "ACTION_SECRET": action_secret,
     }
     running = Servers(
         rasa=f"http://127.0.0.1:{rasa_port}",

@@ -50,7 +50,11 @@ def parse(servers: Servers, text: str) -> dict[str, Any]:
 
 
 def test_action_server_serves_every_action(servers: Servers) -> None:
-    reply = requests.get(f"{servers.actions}/actions", timeout=TIMEOUT)
+    reply = requests.get(
+        f"{servers.actions}/actions",
+        headers={"X-Action-Secret": servers.env["ACTION_SECRET"]},
+        timeout=TIMEOUT,
+    )
     names = {a["name"] for a in reply.json()}
     assert names == set(DOMAIN["actions"])
 

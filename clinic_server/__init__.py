@@ -1,0 +1,1 @@
+"""Entry points that put the assistant's processes on the network, closed by default."""

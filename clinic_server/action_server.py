@@ -1,0 +1,138 @@
+"""The action server: rasa-sdk's app, reachable only by the Rasa server that holds the secret.
+
+rasa-sdk binds every interface (``SANIC_HOST``, default 0.0.0.0), accepts any caller and
+answers an error with the whole request body. This entry point wraps its app:
+
+- it listens on 127.0.0.1 unless ``ACTIONS_HOST`` names another (private) address;
+- every route but ``/health`` needs the ``X-Action-Secret`` header, which the Rasa server
+  sends with each call (``endpoints.yml``: ``action_endpoint.headers``); a missing or wrong
+  secret gets 401 and runs nothing;
+- it will not start without a secret of at least 32 characters (``ACTION_SECRET``, or a file
+  named by ``ACTION_SECRET_FILE``);
+- a call that is not JSON naming an action with a tracker gets 400; errors answer
+  ``{"error": "..."}`` and never echo the request.
+
+Run: ``python -m clinic_server.action_server [--port 5055]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hmac
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Action-Secret"
+MIN_SECRET_LENGTH = 32
+OPEN_PATHS = frozenset({"/health"})
+
+
+class ConfigurationError(RuntimeError):
+    """The action server cannot start safely with this configuration."""
+
+
+def read_secret(environ: dict[str, str] | None = None) -> str:
+    """The shared secret, from ``ACTION_SECRET`` or the file ``ACTION_SECRET_FILE`` names."""
+    env = dict(os.environ if environ is None else environ)
+    secret = env.get("ACTION_SECRET", "")
+    if not secret and env.get("ACTION_SECRET_FILE"):
+        secret = Path(env["ACTION_SECRET_FILE"]).read_text(encoding="utf-8").strip()
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigurationError(
+            f"set ACTION_SECRET (or ACTION_SECRET_FILE) to a secret of at least "
+            f"{MIN_SECRET_LENGTH} characters; the Rasa server sends it with every call"
+        )
+    return secret
+
+
+def authorised(request: Request, secret: str) -> bool:
+    """Whether ``request`` carries the shared secret (compared in constant time)."""
+    given = request.headers.get(SECRET_HEADER, "")
+    return hmac.compare_digest(given.encode("utf-8"), secret.encode("utf-8"))
+
+
+def well_formed(request: Request) -> bool:
+    """Whether a webhook call names an action and carries a tracker (plain JSON only)."""
+    if request.headers.get("Content-Encoding") == "deflate":
+        return True  # rasa-sdk decompresses it; the error handler still answers without echo
+    try:
+        call = json.loads(request.body or b"null")
+    except ValueError:
+        return False
+    return (
+        isinstance(call, dict)
+        and isinstance(call.get("next_action"), str)
+        and isinstance(call.get("tracker"), dict)
+        and isinstance(call["tracker"].get("slots", {}), dict)
+    )
+
+
+def create_app(secret: str, package: str = "actions") -> Sanic:
+    """rasa-sdk's action app for ``package``, closed to callers without ``secret``."""
+    from rasa_sdk.endpoint import create_app as create_sdk_app
+
+    app: Sanic = create_sdk_app(package, cors_origins=None)
+
+    @app.middleware("request")  # type: ignore[untyped-decorator, no-untyped-call]
+    async def require_secret(request: Request) -> HTTPResponse | None:
+        if request.path in OPEN_PATHS:
+            return None
+        if not authorised(request, secret):
+            logger.warning("action server: refused a call without the shared secret")
+            return response.json({"error": "unauthorised"}, status=401)
+        if request.path == "/webhook" and not well_formed(request):
+            return response.json({"error": "bad request"}, status=400)
+        return None
+
+    async def no_echo(request: Request, exception: Exception) -> HTTPResponse:
+        status = int(getattr(exception, "status_code", 500) or 500)
+        if status >= 500:
+            logger.error("action server: %s", type(exception).__name__, exc_info=exception)
+            return response.json({"error": "the action failed"}, status=500)
+        return response.json({"error": "bad request"}, status=status)
+
+    # replaces rasa-sdk's handler, which answers with the request body
+    app.error_handler.add(Exception, no_echo)
+
+    @app.middleware("response")  # type: ignore[untyped-decorator, no-untyped-call]
+    async def scrub_errors(request: Request, resp: HTTPResponse) -> HTTPResponse | None:
+        if resp.status >= 500:
+            return response.json({"error": "the action failed"}, status=resp.status)
+        return None
+
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
+    parser.add_argument("--host", default=os.environ.get("ACTIONS_HOST", "127.0.0.1"))
+    parser.add_argument("--actions", default="actions", help="the package of actions")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        secret = read_secret()
+    except (ConfigurationError, OSError) as error:
+        logger.error("action server not started: %s", error)
+        return 2
+    app = create_app(secret, args.actions)
+    logger.info(
+        "action server on http://%s:%d (calls need the shared secret)", args.host, args.port
+    )
+    run: Any = app.run
+    run(host=args.host, port=args.port, workers=1, access_log=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
