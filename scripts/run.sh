@@ -41,25 +41,25 @@ pids+=($!)
   --rasa-url "http://localhost:$RASA_PORT" &
 pids+=($!)
 
-api_args=(--enable-api)
-if [[ -n "${RASA_AUTH_TOKEN:-}" ]]; then
-  api_args+=(--auth-token "$RASA_AUTH_TOKEN")
+# The HTTP API is off unless RASA_ENABLE_API=1 (then behind a JWT: RASA_JWT_SECRET or
+# RASA_JWT_SECRET_FILE); the REST channel only with REST_TOKEN (credentials-rest.yml).
+credentials=credentials.yml
+if [[ -n "${REST_TOKEN:-}" ]]; then
+  credentials=credentials-rest.yml
+  export REST_TOKEN
 fi
-"$BIN/rasa" run --model models/current.tar.gz --interface "$HOST" --port "$RASA_PORT" \
-  --endpoints endpoints.yml --credentials credentials.yml "${api_args[@]}" &
+HOST="$HOST" "$BIN/python" -m clinic_server.rasa_server --model models/current.tar.gz \
+  --interface "$HOST" --port "$RASA_PORT" --endpoints endpoints.yml --credentials "$credentials" &
 pids+=($!)
 
 for _ in $(seq 1 180); do
-  if curl -fsS "http://127.0.0.1:$RASA_PORT/status" >/dev/null 2>&1; then
+  if curl -fsS "http://127.0.0.1:$RASA_PORT/webhooks/widget/" >/dev/null 2>&1; then
     cat <<MSG
 
 The assistant is ready.
   Open the demo clinic page with the chat widget:  http://localhost:${WEB_PORT:-8080}/
-  Talk to it:  curl -s -X POST http://localhost:$RASA_PORT/webhooks/rest/webhook \\
-                 -H 'Content-Type: application/json' \\
-                 -d '{"sender": "me", "message": "what is dry needling?"}'
-  See how it understood a message:  curl -s -X POST http://localhost:$RASA_PORT/model/parse \\
-                 -H 'Content-Type: application/json' -d '{"text": "hours?"}'
+  Only the widget's channel answers; README.md ("What each setting opens") says how to
+  open the REST channel or the HTTP API to a developer.
 Press Ctrl-C to stop.
 MSG
     break

@@ -88,6 +88,18 @@ class Servers:
     web_port: int
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
+    def rest_headers(self) -> dict[str, str]:
+        """The REST channel's bearer token (the channel refuses requests without it)."""
+        return {"Authorization": f"Bearer {self.env['REST_TOKEN']}"}
+
+    def api_headers(self, secret: str | None = None) -> dict[str, str]:
+        """A JWT for Rasa's HTTP API, signed with the server's secret (or ``secret``)."""
+        import jwt
+
+        claims = {"user": {"username": "tests", "role": "admin"}}
+        token = jwt.encode(claims, secret or self.env["RASA_JWT_SECRET"], algorithm="HS256")
+        return {"Authorization": f"Bearer {token}"}
+
     def start_actions(self) -> None:
         """Start the action server and wait until it answers."""
         log = self.logs / "actions.log"
@@ -122,7 +134,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     rasa_port, actions_port, smtp_port, webhook_port, web_port = (free_port() for _ in range(5))
     credentials = tmp / "credentials.yml"
     credentials.write_text(
-        "rest:\n"
+        "channels.token_rest.TokenRestInput:\n"
+        "  token: ${REST_TOKEN}\n"
         "channels.widget.WidgetInput:\n"
         f'  allowed_origins: ["http://127.0.0.1:{web_port}", "http://localhost:8080"]\n'
         "  max_message_length: 1000\n",
@@ -150,6 +163,9 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         "NOTIFY_TIMEOUT": "3",
         "ACTIONS_PORT": str(actions_port),
         "ACTION_SECRET": action_secret,
+        "REST_TOKEN": secrets.token_urlsafe(36),
+        "RASA_ENABLE_API": "1",
+        "RASA_JWT_SECRET": secrets.token_urlsafe(36),
     }
     running = Servers(
         rasa=f"http://127.0.0.1:{rasa_port}",
@@ -164,11 +180,11 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     )
     running.processes["rasa"] = start(
         [
-            str(BIN / "rasa"),
-            "run",
+            str(BIN / "python"),
+            "-m",
+            "clinic_server.rasa_server",
             "--model",
             str(MODEL),
-            "--enable-api",
             "--interface",
             "127.0.0.1",
             "--port",
@@ -183,7 +199,9 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     )
     try:
         running.start_actions()
-        wait_until_up(f"{running.rasa}/status", running.processes["rasa"], tmp / "rasa.log")
+        wait_until_up(
+            f"{running.rasa}/webhooks/widget/", running.processes["rasa"], tmp / "rasa.log"
+        )
         yield running
     finally:
         for process in running.processes.values():

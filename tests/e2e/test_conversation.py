@@ -33,6 +33,7 @@ def say(servers: Servers, message: str, sender: str | None = None) -> list[dict[
     reply = requests.post(
         f"{servers.rasa}/webhooks/rest/webhook",
         json={"sender": sender or uuid4().hex, "message": message},
+        headers=servers.rest_headers(),
         timeout=TIMEOUT,
     )
     reply.raise_for_status()
@@ -44,7 +45,12 @@ def texts(replies: list[dict[str, Any]]) -> list[str]:
 
 
 def parse(servers: Servers, text: str) -> dict[str, Any]:
-    reply = requests.post(f"{servers.rasa}/model/parse", json={"text": text}, timeout=TIMEOUT)
+    reply = requests.post(
+        f"{servers.rasa}/model/parse",
+        json={"text": text},
+        headers=servers.api_headers(),
+        timeout=TIMEOUT,
+    )
     reply.raise_for_status()
     return dict(reply.json())
 

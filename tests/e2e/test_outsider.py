@@ -1,4 +1,4 @@
-"""The action server tried the way an outsider on the network would (issue 8)."""
+"""The servers tried the way an outsider on the network would (issue 8)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import json
 import socket
 import subprocess
 from typing import Any
+from uuid import uuid4
 
 import pytest
 import requests
 
 from tests.e2e.conftest import Servers
 from tests.e2e.test_booking import requests_in
+from tests.e2e.test_conversation import say
 
 TIMEOUT = 30
 MARKER = "Forged Person 7f3a"
@@ -100,3 +102,35 @@ def test_the_action_server_listens_on_loopback_only(servers: Servers) -> None:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             probe.settimeout(3)
             assert probe.connect_ex((address, servers.actions_port)) != 0, address
+
+
+def test_a_conversation_cannot_be_read_without_a_jwt(servers: Servers) -> None:
+    sender = uuid4().hex
+    say(servers, "my name is Sam, my phone is 07700 900123", sender)
+    url = f"{servers.rasa}/conversations/{sender}/tracker"
+    for headers in ({}, servers.api_headers(secret="not-the-server-secret-" + "x" * 20)):
+        reply = requests.get(url, headers=headers, timeout=TIMEOUT)
+        assert reply.status_code == 401
+        assert "07700" not in reply.text
+    reply = requests.get(url, headers=servers.api_headers(), timeout=TIMEOUT)
+    assert reply.status_code == 200
+
+
+def test_put_model_is_refused_without_a_jwt(servers: Servers) -> None:
+    reply = requests.put(
+        f"{servers.rasa}/model", json={"model_file": "/etc/passwd"}, timeout=TIMEOUT
+    )
+    assert reply.status_code == 401
+
+
+@pytest.mark.parametrize("token", [None, "guessed-" + "x" * 40])
+def test_the_rest_channel_needs_its_token(servers: Servers, token: str | None) -> None:
+    headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+    reply = requests.post(
+        f"{servers.rasa}/webhooks/rest/webhook",
+        json={"sender": uuid4().hex, "message": "what is dry needling?"},
+        headers=headers,
+        timeout=TIMEOUT,
+    )
+    assert reply.status_code == 401
+    assert reply.json() == {"error": "unauthorised"}

@@ -1,0 +1,96 @@
+"""The Rasa server, with its HTTP API off unless asked for, and then behind a JWT.
+
+``rasa run --enable-api`` serves every conversation's tracker and accepts ``PUT /model`` to
+anyone who can reach it unless a token is given, and the token or JWT secret can only be
+given on the command line, where ``ps`` shows it. This entry point reads the secret from the
+environment or a file instead:
+
+- ``RASA_ENABLE_API`` unset or ``0``: no HTTP API at all; only the channels of the
+  credentials file (the widget's) answer;
+- ``RASA_ENABLE_API=1``: the API, every route of which needs a JWT signed (HS256) with
+  ``RASA_JWT_SECRET`` or the contents of ``RASA_JWT_SECRET_FILE`` (at least 32 characters);
+  the server will not start without it.
+
+Run: ``python -m clinic_server.rasa_server --model models/current.tar.gz``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The Rasa server cannot start safely with this configuration."""
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Whether the HTTP API is on, and the JWT secret that guards it."""
+
+    enabled: bool
+    jwt_secret: str | None = None
+
+
+def api_settings(environ: dict[str, str] | None = None) -> ApiSettings:
+    """The API's settings from the environment (closed unless ``RASA_ENABLE_API=1``)."""
+    env = dict(os.environ if environ is None else environ)
+    if env.get("RASA_ENABLE_API", "0").strip().lower() not in ("1", "true", "yes"):
+        return ApiSettings(enabled=False)
+    secret = env.get("RASA_JWT_SECRET", "")
+    if not secret and env.get("RASA_JWT_SECRET_FILE"):
+        secret = Path(env["RASA_JWT_SECRET_FILE"]).read_text(encoding="utf-8").strip()
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigurationError(
+            "RASA_ENABLE_API=1 needs RASA_JWT_SECRET (or RASA_JWT_SECRET_FILE), a secret of at "
+            f"least {MIN_SECRET_LENGTH} characters"
+        )
+    return ApiSettings(enabled=True, jwt_secret=secret)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--model", default="models/current.tar.gz")
+    parser.add_argument("--interface", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
+    parser.add_argument("--endpoints", default="endpoints.yml")
+    parser.add_argument("--credentials", default="credentials.yml")
+    args = parser.parse_args(argv)
+    try:
+        api = api_settings()
+    except (ConfigurationError, OSError) as error:
+        print(f"Rasa server not started: {error}")
+        return 2
+
+    import rasa.utils.common
+    from rasa.core.run import serve_application
+    from rasa.core.utils import AvailableEndpoints
+    from rasa.utils.log_utils import configure_structlog
+
+    # as `rasa run` does: INFO, so that no message text reaches the logs
+    rasa.utils.common.configure_logging_and_warnings(logging.INFO)
+    configure_structlog(logging.INFO)
+    logger.info("Rasa HTTP API %s", "on, behind a JWT" if api.enabled else "off")
+    serve_application(
+        model_path=args.model,
+        interface=args.interface,
+        port=args.port,
+        credentials=args.credentials,
+        enable_api=api.enabled,
+        jwt_secret=api.jwt_secret,
+        jwt_method="HS256",
+        endpoints=AvailableEndpoints.read_endpoints(args.endpoints),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
