@@ -38,6 +38,7 @@ from sanic.response import HTTPResponse
 
 from channels.buttons import last_buttons, payload_for, title_for
 from channels.limits import RateLimiter, TokenSigner
+from clinic_server.tracker_store import delete_conversation
 
 logger = logging.getLogger(__name__)
 
@@ -265,7 +266,9 @@ class WidgetInput(InputChannel):
             if conversation_id is None:
                 return _error(401, "token", "This conversation has expired.", headers)
             store = request.app.ctx.agent.tracker_store
-            await store.save(DialogueStateTracker(conversation_id, []))
+            # the SQL store's rows are deleted; the in-memory store is overwritten
+            if not await delete_conversation(store, conversation_id):
+                await store.save(DialogueStateTracker(conversation_id, []))
             self.forgotten.add(conversation_id)
             logger.info("widget conversation forgotten")
             return response.empty(status=204, headers=headers)

@@ -20,6 +20,17 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# Conversations persist (var/conversations.db unless CONVERSATIONS_DATABASE_URL says
+# otherwise), so the widget's signing secret must too: one is made once, readable only here.
+if [[ -z "${WIDGET_SECRET:-}" ]]; then
+  mkdir -p var
+  if [[ ! -s var/widget-secret ]]; then
+    (umask 077 && "$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(36))' > var/widget-secret)
+  fi
+  WIDGET_SECRET="$(tr -d '[:space:]' < var/widget-secret)"
+  export WIDGET_SECRET
+fi
+
 # The action server listens on 127.0.0.1 (ACTIONS_HOST) and answers only calls carrying the
 # shared secret, which the Rasa server sends (endpoints.yml). A random one per start if unset.
 if [[ -z "${ACTION_SECRET:-}" && -z "${ACTION_SECRET_FILE:-}" ]]; then

@@ -1,8 +1,10 @@
-"""python -m webapp [--host 127.0.0.1] [--port 8080] [--rasa-url http://localhost:5005]"""
+"""python -m webapp [--host 127.0.0.1] [--port 8080] [--rasa-url http://localhost:5005]
+[--frame-ancestors ORIGINS]"""
 
 from __future__ import annotations
 
 import argparse
+import os
 
 from webapp.app import WebSettings, create_app
 
@@ -13,8 +15,13 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--rasa-url", default="http://localhost:5005")
+    parser.add_argument(
+        "--frame-ancestors",
+        default=os.environ.get("FRAME_ANCESTORS", "'none'"),
+        help="origins that may frame the site (CSP frame-ancestors); default: none",
+    )
     args = parser.parse_args()
-    app = create_app(WebSettings(rasa_url=args.rasa_url))
+    app = create_app(WebSettings(rasa_url=args.rasa_url, frame_ancestors=args.frame_ancestors))
     app.run(host=args.host, port=args.port, access_log=False, workers=1)
 
 

@@ -87,6 +87,22 @@ class Servers:
     actions_port: int
     web_port: int
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    rasa_args: list[str] = field(default_factory=list)
+
+    def start_rasa(self) -> None:
+        """Start the Rasa server (``wait_rasa`` waits until it answers)."""
+        log = self.logs / "rasa.log"
+        with log.open("a", encoding="utf-8") as previous:
+            previous.write("\n--- (re)start ---\n")
+        self.processes["rasa"] = start(self.rasa_args, log, self.env)
+
+    def restart_rasa(self) -> None:
+        """Stop the Rasa server and start it again, as a deploy would."""
+        stop(self.processes["rasa"])
+        self.start_rasa()
+        wait_until_up(
+            f"{self.rasa}/webhooks/widget/", self.processes["rasa"], self.logs / "rasa.log"
+        )
 
     def rest_headers(self) -> dict[str, str]:
         """The REST channel's bearer token (the channel refuses requests without it)."""
@@ -166,6 +182,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         "REST_TOKEN": secrets.token_urlsafe(36),
         "RASA_ENABLE_API": "1",
         "RASA_JWT_SECRET": secrets.token_urlsafe(36),
+        "WIDGET_SECRET": secrets.token_urlsafe(36),
+        "CONVERSATIONS_DATABASE_URL": f"sqlite:///{tmp / 'conversations.db'}",
     }
     running = Servers(
         rasa=f"http://127.0.0.1:{rasa_port}",
@@ -178,26 +196,23 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         actions_port=actions_port,
         web_port=web_port,
     )
-    running.processes["rasa"] = start(
-        [
-            str(BIN / "python"),
-            "-m",
-            "clinic_server.rasa_server",
-            "--model",
-            str(MODEL),
-            "--interface",
-            "127.0.0.1",
-            "--port",
-            str(rasa_port),
-            "--endpoints",
-            str(endpoints),
-            "--credentials",
-            str(credentials),
-        ],
-        tmp / "rasa.log",
-        env,
-    )
+    running.rasa_args = [
+        str(BIN / "python"),
+        "-m",
+        "clinic_server.rasa_server",
+        "--model",
+        str(MODEL),
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(rasa_port),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(credentials),
+    ]
     try:
+        running.start_rasa()
         running.start_actions()
         wait_until_up(
             f"{running.rasa}/webhooks/widget/", running.processes["rasa"], tmp / "rasa.log"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 from typing import Any
@@ -134,3 +135,24 @@ def test_the_rest_channel_needs_its_token(servers: Servers, token: str | None) -
     )
     assert reply.status_code == 401
     assert reply.json() == {"error": "unauthorised"}
+
+
+@pytest.mark.parametrize("path", ["/", "/widget.js", "/no-such-page"])
+def test_the_site_sends_security_headers(website: str, path: str) -> None:
+    reply = requests.get(f"{website}{path}", timeout=TIMEOUT)
+    policy = reply.headers["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert "unsafe-inline" not in directives["script-src"]
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["object-src"] == "'none'"
+    assert reply.headers["X-Content-Type-Options"] == "nosniff"
+    assert reply.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_page_has_no_inline_script(website: str) -> None:
+    page = requests.get(website, timeout=TIMEOUT).text
+    tags = re.findall(r"<script\b[^>]*>", page, flags=re.IGNORECASE)
+    assert tags, "the widget is embedded"
+    assert all(re.search(r"\bsrc=", tag) for tag in tags)
+    assert not re.search(r"\son[a-z]+=", page, flags=re.IGNORECASE)

@@ -1,0 +1,86 @@
+"""Conversations in a SQL database, named by one URL, that "forget" can really delete.
+
+Rasa's SQL tracker store takes a dialect, host, port and database one by one; this one takes
+``CONVERSATIONS_DATABASE_URL`` (default ``sqlite:///var/conversations.db``, a file beside the
+booking database) so that SQLite and PostgreSQL are configured the same way, and adds
+``delete``, which removes every stored event of a conversation. ``endpoints.yml``:
+
+    tracker_store:
+      type: clinic_server.tracker_store.UrlSQLTrackerStore
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from rasa.core.tracker_store import SQLTrackerStore
+from sqlalchemy.engine import make_url
+
+logger = logging.getLogger(__name__)
+
+URL_ENV = "CONVERSATIONS_DATABASE_URL"
+DEFAULT_URL = "sqlite:///var/conversations.db"
+
+
+def connection_settings(url: str) -> dict[str, Any]:
+    """The SQL tracker store's arguments for a database URL."""
+    parts = make_url(url)
+    dialect = parts.get_backend_name()
+    if dialect == "sqlite":
+        database = parts.database or "var/conversations.db"
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        return {"dialect": "sqlite", "db": database}
+    return {
+        "dialect": parts.drivername,
+        "host": parts.host,
+        "port": parts.port,
+        "db": parts.database,
+        "username": parts.username,
+        "password": parts.password,
+        "query": dict(parts.query) or None,
+    }
+
+
+class UrlSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc]
+    """Rasa's SQL tracker store, configured by URL, with ``delete``."""
+
+    def __init__(
+        self,
+        host: str | None = None,
+        domain: Any = None,
+        event_broker: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """Connect to ``host`` (a URL from endpoints.yml) or ``$CONVERSATIONS_DATABASE_URL``."""
+        url = host or os.environ.get(URL_ENV) or DEFAULT_URL
+        settings = connection_settings(url)
+        logger.info("conversations stored in a %s database", settings["dialect"])
+        super().__init__(domain=domain, event_broker=event_broker, **settings)
+
+    async def delete(self, sender_id: str) -> int:
+        """Remove every stored event of conversation ``sender_id``; how many rows went."""
+        with self.session_scope() as session:
+            deleted = (
+                session.query(self.SQLEvent)
+                .filter(self.SQLEvent.sender_id == sender_id)
+                .delete(synchronize_session=False)
+            )
+            session.commit()
+        return int(deleted or 0)
+
+
+async def delete_conversation(store: Any, sender_id: str) -> bool:
+    """Delete a conversation's stored events, looking through Rasa's fail-safe wrapper.
+
+    False when the store cannot delete (the in-memory store: then saving an empty tracker
+    over it is all there is to do).
+    """
+    inner = getattr(store, "_tracker_store", store)
+    delete = getattr(inner, "delete", None)
+    if delete is None:
+        return False
+    await delete(sender_id)
+    return True

@@ -1,0 +1,72 @@
+"""The conversations store on SQLite and a real PostgreSQL: survives a new process, forgets."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from clinic_server.tracker_store import (
+    UrlSQLTrackerStore,
+    connection_settings,
+    delete_conversation,
+)
+from tests.unit.test_booking_store import POSTGRES_URL, postgres_unreachable
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'nested' / 'conversations.db'}"
+        return
+    reason = postgres_unreachable()
+    if reason:
+        pytest.skip(reason)
+    yield POSTGRES_URL
+
+
+def test_sqlite_settings_make_the_folder(tmp_path: Path) -> None:
+    settings = connection_settings(f"sqlite:///{tmp_path / 'a' / 'b.db'}")
+    assert settings == {"dialect": "sqlite", "db": str(tmp_path / "a" / "b.db")}
+    assert (tmp_path / "a").is_dir()
+
+
+def test_postgresql_settings_from_a_url() -> None:
+    settings = connection_settings("postgresql://clinic:s3cret@db.internal:6543/assistant")
+    assert settings["dialect"] == "postgresql"
+    assert (settings["host"], settings["port"], settings["db"]) == (
+        "db.internal",
+        6543,
+        "assistant",
+    )
+    assert (settings["username"], settings["password"]) == ("clinic", "s3cret")
+
+
+def test_a_conversation_survives_a_new_store_and_forget_deletes_it(database_url: str) -> None:
+    sender = f"test-{uuid4().hex}"
+    domain = Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml"))
+
+    async def scenario() -> None:
+        first = UrlSQLTrackerStore(host=database_url, domain=domain)
+        tracker = DialogueStateTracker(sender, domain.slots)
+        tracker.update(UserUttered("my name is Sam", {"name": "greet", "confidence": 1.0}))
+        tracker.update(SlotSet("booking_name", "Sam Example"))
+        await first.save(tracker)
+
+        # a new process: a new store on the same database
+        second = UrlSQLTrackerStore(host=database_url, domain=domain)
+        restored = await second.retrieve(sender)
+        assert restored is not None
+        assert restored.get_slot("booking_name") == "Sam Example"
+        assert restored.latest_message.text == "my name is Sam"
+
+        assert await delete_conversation(second, sender)
+        assert await UrlSQLTrackerStore(host=database_url, domain=domain).retrieve(sender) is None
+
+    asyncio.run(scenario())
