@@ -65,7 +65,8 @@ class NotifyConfig:
     smtp_port: int = 25
     smtp_from: str = ""
     email_to: tuple[str, ...] = ()
-    smtp_starttls: bool = False
+    # the e-mail carries health information: encrypted unless explicitly turned off
+    smtp_starttls: bool = True
     smtp_user: str = ""
     smtp_password: str = field(default="", repr=False)
     webhook_url: str = ""
@@ -78,7 +79,8 @@ class NotifyConfig:
 
         NOTIFY_CHANNELS: comma list of "email", "webhook" (empty: no notifications).
         email: SMTP_HOST, SMTP_PORT (25), SMTP_FROM, NOTIFY_EMAIL_TO (comma list),
-        SMTP_STARTTLS (true/false), SMTP_USER, SMTP_PASSWORD.
+        SMTP_STARTTLS (true unless set to false: the message holds health information),
+        SMTP_USER, SMTP_PASSWORD.
         webhook: NOTIFY_WEBHOOK_URL, NOTIFY_WEBHOOK_SECRET (HMAC-SHA256 signature when set).
         NOTIFY_TIMEOUT: seconds for each network operation (10).
         Raises ``NotifyConfigError`` naming what is wrong.
@@ -101,7 +103,7 @@ class NotifyConfig:
             smtp_port=_port(get("SMTP_PORT")),
             smtp_from=get("SMTP_FROM"),
             email_to=tuple(_split(get("NOTIFY_EMAIL_TO"))),
-            smtp_starttls=_flag("SMTP_STARTTLS", get("SMTP_STARTTLS")),
+            smtp_starttls=_flag("SMTP_STARTTLS", get("SMTP_STARTTLS") or "true"),
             smtp_user=get("SMTP_USER"),
             smtp_password=source.get("SMTP_PASSWORD", ""),
             webhook_url=get("NOTIFY_WEBHOOK_URL"),

@@ -172,6 +172,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         "BOOKING_DATABASE_URL": database_url,
         "NOTIFY_CHANNELS": "email,webhook",
         "SMTP_HOST": "127.0.0.1",
+        # the test SMTP sink speaks no TLS: STARTTLS explicitly off
+        "SMTP_STARTTLS": "false",
         "SMTP_PORT": str(smtp_port),
         "SMTP_FROM": "assistant@clinic.example",
         "NOTIFY_EMAIL_TO": "desk@clinic.example",

@@ -285,6 +285,18 @@ def test_email_reaches_staff_with_the_callback_details(
         assert value in text
 
 
+def test_no_email_in_clear_text_unless_starttls_is_turned_off(
+    open_store: Callable[..., BookingStore], env: dict[str, str], smtp_sink: SmtpSink
+) -> None:
+    """The test sink offers no STARTTLS: by default nothing may be sent to it."""
+    smtp_sink.start()
+    store = open_store(("email",))
+    store.submit(REQUEST)
+    settings = {k: v for k, v in env.items() if k != "SMTP_STARTTLS"}
+    deliver_due(store, NotifyConfig.from_env(settings), now())
+    assert smtp_sink.messages == []
+
+
 @pytest.mark.parametrize("channel", ["email", "webhook"])
 def test_a_receiver_down_at_first_gets_the_notification_once_it_is_up(
     channel: str,
@@ -422,6 +434,9 @@ def test_settings_from_the_environment(env: dict[str, str]) -> None:
     assert SECRET not in repr(config)
     assert NotifyConfig.from_env({}).channels == ()
     assert NotifyConfig.from_env({"SMTP_STARTTLS": "yes"}).smtp_starttls
+    # STARTTLS unless explicitly disabled
+    assert NotifyConfig.from_env({}).smtp_starttls
+    assert not NotifyConfig.from_env({"SMTP_STARTTLS": "false"}).smtp_starttls
 
 
 @pytest.mark.parametrize(
