@@ -81,7 +81,8 @@ class NotifyConfig:
         email: SMTP_HOST, SMTP_PORT (25), SMTP_FROM, NOTIFY_EMAIL_TO (comma list),
         SMTP_STARTTLS (true unless set to false: the message holds health information),
         SMTP_USER, SMTP_PASSWORD.
-        webhook: NOTIFY_WEBHOOK_URL, NOTIFY_WEBHOOK_SECRET (HMAC-SHA256 signature when set).
+        webhook: NOTIFY_WEBHOOK_URL, NOTIFY_WEBHOOK_SECRET (a timestamped HMAC-SHA256
+        signature when set: see ``signature``).
         NOTIFY_TIMEOUT: seconds for each network operation (10).
         Raises ``NotifyConfigError`` naming what is wrong.
         """
@@ -187,10 +188,35 @@ def webhook_body(item: OutboxItem) -> bytes:
     return json.dumps(payload(item), ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
-def signature(body: bytes, secret: str) -> str:
-    """The ``X-Signature-256`` header value: ``sha256=<hex HMAC-SHA256 of the body>``."""
-    digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
+SIGNATURE_TOLERANCE = 300  # seconds a receiver should accept a signature's timestamp
+
+
+def _digest(timestamp: int, body: bytes, secret: str) -> str:
+    signed = str(timestamp).encode("ascii") + b"." + body
+    return hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).hexdigest()
+
+
+def signature(body: bytes, secret: str, timestamp: int) -> str:
+    """The ``X-Signature-256`` header: ``t=<unix time>,sha256=<hex HMAC of "<t>.<body>">``.
+
+    The timestamp is signed with the body, so a receiver can refuse a replayed request.
+    """
+    return f"t={timestamp},sha256={_digest(timestamp, body, secret)}"
+
+
+def verify_signature(
+    header: str, body: bytes, secret: str, now: float, tolerance: int = SIGNATURE_TOLERANCE
+) -> bool:
+    """What a receiver checks: the HMAC matches and the timestamp is recent."""
+    fields = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    try:
+        timestamp = int(fields["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs(now - timestamp) > tolerance:
+        return False
+    expected = _digest(timestamp, body, secret)
+    return hmac.compare_digest(fields.get("sha256", ""), expected)
 
 
 _KIND_TITLES = {"booking": "Booking request", "change": "Appointment change request"}
@@ -284,7 +310,7 @@ def send_webhook(item: OutboxItem, config: NotifyConfig) -> None:
         IDEMPOTENCY_HEADER: item.idempotency_key,
     }
     if config.webhook_secret:
-        headers[SIGNATURE_HEADER] = signature(body, config.webhook_secret)
+        headers[SIGNATURE_HEADER] = signature(body, config.webhook_secret, int(time.time()))
     request = urllib.request.Request(config.webhook_url, data=body, headers=headers, method="POST")
     try:
         with _opener().open(request, timeout=config.timeout) as response:

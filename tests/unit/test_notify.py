@@ -33,6 +33,7 @@ from actions.notify import (
     deliver_due,
     payload,
     send_webhook,
+    verify_signature,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -246,8 +247,17 @@ def test_webhook_payload_carries_the_idempotency_key_and_a_signature(
     assert data["idempotency_key"] == f"{reference}:webhook"
     assert headers[IDEMPOTENCY_HEADER] == f"{reference}:webhook"
     assert headers["Content-Type"].startswith("application/json")
-    expected = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(headers[SIGNATURE_HEADER], f"sha256={expected}")
+    header = headers[SIGNATURE_HEADER]
+    timestamp = int(header.split(",")[0].removeprefix("t="))
+    assert abs(time.time() - timestamp) < 60
+    expected = hmac.new(SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    assert header == f"t={timestamp},sha256={expected.hexdigest()}"
+    assert verify_signature(header, body, SECRET, now=time.time())
+    # a replay later, a changed body, another secret: refused
+    assert not verify_signature(header, body, SECRET, now=time.time() + 3600)
+    assert not verify_signature(header, body + b" ", SECRET, now=time.time())
+    assert not verify_signature(header, body, "other-secret", now=time.time())
+    assert not verify_signature("sha256=" + expected.hexdigest(), body, SECRET, now=time.time())
     assert data["reference"] == reference
     assert data["kind"] == "booking"
     assert datetime.fromisoformat(data["created_at"]).tzinfo is not None
