@@ -22,7 +22,7 @@ export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
 .PHONY: help setup spacy minilm train run test lint validate test-unit test-stories test-widget \
-	test-fast bookings widget browser bench-nlu dedupe clean
+	test-fast bookings purge widget browser bench-nlu dedupe clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -75,6 +75,9 @@ train: $(MODEL) ## train the model (only when data, domain or config changed)
 
 run: $(MODEL) $(WIDGET_JS) ## start the assistant (5005), actions (5055), notifier, website (8080)
 	@scripts/run.sh
+
+purge: $(INSTALLED) ## delete conversations idle and finished booking requests older than RETENTION_DAYS (30)
+	$(BIN)/python -m clinic_server.retention
 
 bookings: $(INSTALLED) ## print the stored booking requests as JSON lines, oldest first
 	@$(BIN)/python -m scripts.bookings

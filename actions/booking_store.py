@@ -447,6 +447,29 @@ class BookingStore:
             listed.append(entry)
         return listed
 
+    def purge_finished(self, before: datetime) -> int:
+        """Delete requests made before ``before`` whose notifications are all delivered.
+
+        A request with a notification still pending is kept, however old: staff have not
+        been told yet. Returns how many requests went.
+        """
+        cutoff = _to_db(before)
+        pending = sa.select(notification_outbox.c.request_id).where(
+            notification_outbox.c.state != DELIVERED
+        )
+        finished = sa.select(booking_requests.c.id).where(
+            booking_requests.c.created_at < cutoff, booking_requests.c.id.not_in(pending)
+        )
+        with self._guard("purging old requests"), self._engine.begin() as connection:
+            ids = [row.id for row in connection.execute(finished)]
+            if not ids:
+                return 0
+            connection.execute(
+                sa.delete(notification_outbox).where(notification_outbox.c.request_id.in_(ids))
+            )
+            connection.execute(sa.delete(booking_requests).where(booking_requests.c.id.in_(ids)))
+        return len(ids)
+
     def claim_due(self, now: datetime, limit: int) -> list[OutboxItem]:
         """Reserve up to ``limit`` pending notifications due at ``now``, oldest due first.
 

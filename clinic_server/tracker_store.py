@@ -71,6 +71,28 @@ class UrlSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc]
             session.commit()
         return int(deleted or 0)
 
+    def purge_idle(self, before: float) -> int:
+        """Delete every conversation whose last event is older than ``before`` (unix time).
+
+        Returns how many conversations went.
+        """
+        import sqlalchemy as sa
+
+        event = self.SQLEvent
+        with self.session_scope() as session:
+            idle = [
+                row[0]
+                for row in session.query(event.sender_id)
+                .group_by(event.sender_id)
+                .having(sa.func.max(event.timestamp) < before)
+            ]
+            if idle:
+                session.query(event).filter(event.sender_id.in_(idle)).delete(
+                    synchronize_session=False
+                )
+                session.commit()
+        return len(idle)
+
 
 async def delete_conversation(store: Any, sender_id: str) -> bool:
     """Delete a conversation's stored events, looking through Rasa's fail-safe wrapper.

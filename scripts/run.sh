@@ -43,6 +43,11 @@ export ACTION_SECRET ACTIONS_PORT
 "$BIN/python" -m clinic_server.action_server --port "$ACTIONS_PORT" &
 pids+=($!)
 
+# Retention: idle conversations and finished booking requests older than RETENTION_DAYS
+# (30) are deleted now and then daily.
+(while true; do "$BIN/python" -m clinic_server.retention || true; sleep 86400; done) &
+pids+=($!)
+
 # Delivers staff notifications of booking requests from the database outbox.
 "$BIN/python" -m actions.notifier &
 pids+=($!)

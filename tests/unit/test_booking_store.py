@@ -370,3 +370,19 @@ def test_database_url_from_env(tmp_path: Path) -> None:
     default = database_url_from_env({})
     assert default == f"sqlite:///{booking_store.DEFAULT_DATABASE_PATH}"
     assert booking_store.DEFAULT_DATABASE_PATH.parent.is_dir()
+
+
+def test_retention_purges_old_finished_requests_and_keeps_pending_ones(
+    make_store: MakeStore,
+) -> None:
+    store = make_store(channels=("email",))
+    told = store.submit(booking("conv-1:1", full_name="Told Person")).reference
+    waiting = store.submit(booking("conv-2:1", full_name="Waiting Person")).reference
+    moment = datetime.now(timezone.utc)
+    for item in store.claim_due(moment + timedelta(seconds=1), limit=10):
+        if item.reference == told:
+            store.mark_delivered(item.id, moment)
+    # nothing is older than a day yet
+    assert store.purge_finished(moment - timedelta(days=1)) == 0
+    assert store.purge_finished(moment + timedelta(days=1)) == 1
+    assert [r["reference"] for r in store.list_requests()] == [waiting]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
@@ -12,6 +13,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from clinic_server.retention import retention_days
 from clinic_server.tracker_store import (
     UrlSQLTrackerStore,
     connection_settings,
@@ -70,3 +72,35 @@ def test_a_conversation_survives_a_new_store_and_forget_deletes_it(database_url:
         assert await UrlSQLTrackerStore(host=database_url, domain=domain).retrieve(sender) is None
 
     asyncio.run(scenario())
+
+
+def test_retention_deletes_idle_conversations_only(database_url: str) -> None:
+    old, recent = f"test-old-{uuid4().hex}", f"test-new-{uuid4().hex}"
+    moment = time.time()
+
+    async def scenario() -> None:
+        store = UrlSQLTrackerStore(host=database_url)
+        for sender, age_days in ((old, 40), (recent, 1)):
+            tracker = DialogueStateTracker(sender, [])
+            tracker.update(UserUttered("hello", timestamp=moment - age_days * 86400))
+            await store.save(tracker)
+        assert store.purge_idle(moment - 30 * 86400) >= 1
+        assert await store.retrieve(old) is None
+        kept = await store.retrieve(recent)
+        assert kept is not None
+        await delete_conversation(store, recent)
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("environ", "days"), [({}, 30), ({"RETENTION_DAYS": "7"}, 7), ({"RETENTION_DAYS": " "}, 30)]
+)
+def test_retention_days_setting(environ: dict[str, str], days: int) -> None:
+    assert retention_days(environ) == days
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "soon"])
+def test_retention_days_must_be_a_positive_number(value: str) -> None:
+    with pytest.raises(ValueError):
+        retention_days({"RETENTION_DAYS": value})
