@@ -68,3 +68,19 @@ class RateLimiter:
             ]:
                 del self._events[idle]
         return True
+
+
+def client_address(peer: str, forwarded_for: str, trusted_proxies: frozenset[str]) -> str:
+    """The address a rate limit counts: the TCP peer, unless it is a trusted proxy.
+
+    Behind a trusted proxy (the TLS gateway), the client is the address that proxy appended
+    last to ``X-Forwarded-For``; whatever the client itself put there is not believed. With
+    no trusted proxy configured, the header is ignored entirely.
+    """
+    if peer not in trusted_proxies:
+        return peer or "?"
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    # walk back from the nearest hop, past any further trusted proxies
+    while hops and hops[-1] in trusted_proxies:
+        hops.pop()
+    return hops[-1] if hops else peer or "?"

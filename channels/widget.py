@@ -37,13 +37,21 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.buttons import last_buttons, payload_for, title_for
-from channels.limits import RateLimiter, TokenSigner
+from channels.limits import RateLimiter, TokenSigner, client_address
 from clinic_server.tracker_store import delete_conversation
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_LENGTH = 1000
 SECRET_ENV = "WIDGET_SECRET"
+# addresses of the proxies (the TLS gateway) whose X-Forwarded-For names the client
+TRUSTED_PROXIES_ENV = "TRUSTED_PROXIES"
+
+
+def _trusted_proxies(value: object) -> frozenset[str]:
+    """A comma list (or YAML list) of proxy addresses."""
+    items = value if isinstance(value, list) else str(value or "").split(",")
+    return frozenset(str(item).strip() for item in items if str(item).strip())
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str]) -> HTTPResponse:
@@ -118,6 +126,9 @@ class WidgetInput(InputChannel):
             secret=secret.encode() if secret else secrets.token_bytes(32),
             per_conversation=int(config.get("messages_per_minute") or 20),
             per_client=int(config.get("client_messages_per_minute") or 60),
+            trusted_proxies=_trusted_proxies(
+                config.get("trusted_proxies") or os.environ.get(TRUSTED_PROXIES_ENV, "")
+            ),
         )
 
     def __init__(
@@ -127,8 +138,10 @@ class WidgetInput(InputChannel):
         secret: bytes,
         per_conversation: int = 20,
         per_client: int = 60,
+        trusted_proxies: frozenset[str] = frozenset(),
     ) -> None:
         """Keep the settings; limits are per minute."""
+        self.trusted_proxies = trusted_proxies
         self.allowed_origins = set(allowed_origins)
         self.max_message_length = max_message_length
         self.signer = TokenSigner(secret)
@@ -151,6 +164,14 @@ class WidgetInput(InputChannel):
             "Access-Control-Max-Age": "600",
             "Vary": "Origin",
         }
+
+    def _client(self, request: Request) -> str:
+        """The client's address for the rate limits (see ``client_address``)."""
+        return client_address(
+            str(request.conn_info.client_ip if request.conn_info else request.ip or ""),
+            request.headers.get("x-forwarded-for", ""),
+            self.trusted_proxies,
+        )
 
     def _conversation(self, token: object) -> str | None:
         conversation_id = self.signer.verify(token)
@@ -186,7 +207,7 @@ class WidgetInput(InputChannel):
             headers, early = guard(request)
             if early:
                 return early
-            if not self.session_limit.allow(request.ip or "?"):
+            if not self.session_limit.allow(self._client(request)):
                 return _error(
                     429, "slow_down", "Too many new conversations. Please wait a minute.", headers
                 )
@@ -215,9 +236,9 @@ class WidgetInput(InputChannel):
                     f"{self.max_message_length} characters.",
                     headers,
                 )
-            if not self.client_limit.allow(request.ip or "?") or not self.conversation_limit.allow(
-                conversation_id
-            ):
+            if not self.client_limit.allow(
+                self._client(request)
+            ) or not self.conversation_limit.allow(conversation_id):
                 return _error(
                     429,
                     "slow_down",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from channels.buttons import last_buttons, payload_for
-from channels.limits import RateLimiter, TokenSigner
+from channels.limits import RateLimiter, TokenSigner, client_address
 from channels.widget import history_of
 
 SIGNER = TokenSigner(b"0123456789abcdef0123456789abcdef")
@@ -120,3 +120,27 @@ def test_only_the_last_messages_buttons_count() -> None:
         {"event": "bot", "text": "Thanks."},
     ]
     assert last_buttons(events) == []
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "trusted", "client"),
+    [
+        # no trusted proxy: the header is ignored, whatever it says
+        ("203.0.113.9", "198.51.100.1", frozenset(), "203.0.113.9"),
+        ("203.0.113.9", "", frozenset(), "203.0.113.9"),
+        # behind the gateway: the address it appended
+        ("10.0.0.2", "198.51.100.7", frozenset({"10.0.0.2"}), "198.51.100.7"),
+        # a client's own forged entries before it are not believed
+        ("10.0.0.2", "1.2.3.4, 198.51.100.7", frozenset({"10.0.0.2"}), "198.51.100.7"),
+        # two trusted hops
+        ("10.0.0.2", "198.51.100.7, 10.0.0.3", frozenset({"10.0.0.2", "10.0.0.3"}), "198.51.100.7"),
+        # a trusted proxy that sent no header: itself
+        ("10.0.0.2", "", frozenset({"10.0.0.2"}), "10.0.0.2"),
+        # an untrusted peer claiming to forward: its own address
+        ("198.51.100.8", "10.0.0.2", frozenset({"10.0.0.2"}), "198.51.100.8"),
+    ],
+)
+def test_the_rate_limit_counts_the_real_client(
+    peer: str, forwarded: str, trusted: frozenset[str], client: str
+) -> None:
+    assert client_address(peer, forwarded, trusted) == client
