@@ -262,12 +262,13 @@ class WidgetInput(InputChannel):
                 {"messages": [_bot_message(m) for m in collector.messages]}, headers=headers
             )
 
-        @bp.route("/history", methods=["GET", "OPTIONS"])
+        @bp.route("/history", methods=["POST", "OPTIONS"])
         async def history(request: Request) -> HTTPResponse:
+            # the token comes in the body, never in the URL (logs and proxies keep URLs)
             headers, early = guard(request)
             if early:
                 return early
-            conversation_id = self._conversation(request.args.get("token"))
+            conversation_id = self._conversation(body_of(request).get("token"))
             if conversation_id is None:
                 return _error(
                     401, "token", "This conversation has expired. Please start again.", headers

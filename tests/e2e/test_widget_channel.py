@@ -37,7 +37,10 @@ def test_message_gets_the_answer_and_history_keeps_it(servers: Servers) -> None:
     reply = send(servers, token, "hello")
     assert reply.status_code == 200
     assert reply.json()["messages"][0]["text"]
-    history = requests.get(url(servers, "history"), params={"token": token}, timeout=TIMEOUT)
+    history = requests.post(url(servers, "history"), json={"token": token}, timeout=TIMEOUT)
+    # the token in the URL is not accepted
+    in_url = requests.get(url(servers, "history"), params={"token": token}, timeout=TIMEOUT)
+    assert in_url.status_code in (404, 405)
     assert [m["sender"] for m in history.json()["messages"]] == ["user", "bot"]
     assert history.json()["messages"][0]["text"] == "hello"
 
@@ -100,7 +103,7 @@ def test_forgotten_conversation_is_gone(servers: Servers) -> None:
     assert reply.status_code == 204
     assert send(servers, token, "hello").status_code == 401
     assert (
-        requests.get(url(servers, "history"), params={"token": token}, timeout=TIMEOUT).status_code
+        requests.post(url(servers, "history"), json={"token": token}, timeout=TIMEOUT).status_code
         == 401
     )
 

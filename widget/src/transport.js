@@ -145,7 +145,8 @@ export function createTransport(options) {
     const token = getToken();
     if (!token) return [];
     try {
-      return normalizeMessages(await request('GET', 'history?token=' + encodeURIComponent(token)));
+      // the token travels in the body, never in the URL (where logs and proxies keep it)
+      return normalizeMessages(await request('POST', 'history', { token }));
     } catch (e) {
       if (e.kind !== 'auth') throw e;
       setToken('');

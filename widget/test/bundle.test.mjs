@@ -110,7 +110,7 @@ test('a conversation survives a reload; Clear conversation deletes it', async ()
   // Reload (another page of the site): same localStorage, new document.
   doc = loadPage(server, ls);
   await tick();
-  assert.equal(server.calls.at(-1)[1], '/webhooks/widget/history?token=signed-token');
+  assert.deepEqual(server.calls.at(-1), ['POST', '/webhooks/widget/history', { token: 'signed-token' }]);
   assert.ok(!byRole(inside(doc), 'dialog').hasAttribute('hidden'), 'still open');
   assert.deepEqual(texts(doc), ['You: my leg hurts', 'Assistant: You said my leg hurtsThanks']);
   assert.equal(byClass(inside(doc), 'cw-input').value, 'unsent draft');

@@ -214,7 +214,7 @@ test('concurrent sends share one session request', async () => {
   assert.equal(fetch.calls.filter((c) => c.url.endsWith('/session')).length, 1);
 });
 
-test('history: GET with the token in the query, senders kept', async () => {
+test('history: POST with the token in the body, never the URL; senders kept', async () => {
   const fetch = fakeFetch(
     respond(200, {
       messages: [
@@ -225,8 +225,9 @@ test('history: GET with the token in the query, senders kept', async () => {
   );
   const { t } = setup(fetch, 'a+b/c=');
   const out = await t.history();
-  assert.equal(fetch.calls[0].method, 'GET');
-  assert.equal(fetch.calls[0].url, SERVER + '/webhooks/widget/history?token=a%2Bb%2Fc%3D');
+  assert.equal(fetch.calls[0].method, 'POST');
+  assert.equal(fetch.calls[0].url, SERVER + '/webhooks/widget/history');
+  assert.deepEqual(fetch.calls[0].body, { token: 'a+b/c=' });
   assert.deepEqual(out, [
     { sender: 'user', text: 'hi', buttons: [] },
     { sender: 'bot', text: 'hello', buttons: [{ title: 'Book', payload: '/book' }] },
