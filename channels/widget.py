@@ -168,7 +168,7 @@ class WidgetInput(InputChannel):
     def _client(self, request: Request) -> str:
         """The client's address for the rate limits (see ``client_address``)."""
         return client_address(
-            str(request.conn_info.client_ip if request.conn_info else request.ip or ""),
+            request.ip or "",
             request.headers.get("x-forwarded-for", ""),
             self.trusted_proxies,
         )

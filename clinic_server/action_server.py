@@ -22,36 +22,26 @@ import hmac
 import json
 import logging
 import os
-from pathlib import Path
 from typing import Any
 
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from clinic_server._secrets import MIN_SECRET_LENGTH, ConfigurationError, secret_from_env
+
+__all__ = ["MIN_SECRET_LENGTH", "ConfigurationError", "authorised", "create_app", "read_secret"]
+
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Action-Secret"
-MIN_SECRET_LENGTH = 32
 OPEN_PATHS = frozenset({"/health"})
-
-
-class ConfigurationError(RuntimeError):
-    """The action server cannot start safely with this configuration."""
 
 
 def read_secret(environ: dict[str, str] | None = None) -> str:
     """The shared secret, from ``ACTION_SECRET`` or the file ``ACTION_SECRET_FILE`` names."""
-    env = dict(os.environ if environ is None else environ)
-    secret = env.get("ACTION_SECRET", "")
-    if not secret and env.get("ACTION_SECRET_FILE"):
-        secret = Path(env["ACTION_SECRET_FILE"]).read_text(encoding="utf-8").strip()
-    if len(secret) < MIN_SECRET_LENGTH:
-        raise ConfigurationError(
-            f"set ACTION_SECRET (or ACTION_SECRET_FILE) to a secret of at least "
-            f"{MIN_SECRET_LENGTH} characters; the Rasa server sends it with every call"
-        )
-    return secret
+    env = os.environ if environ is None else environ
+    return secret_from_env("ACTION_SECRET", env, "the Rasa server sends it with every call")
 
 
 def authorised(request: Request, secret: str) -> bool:
@@ -102,12 +92,6 @@ def create_app(secret: str, package: str = "actions") -> Sanic:
 
     # replaces rasa-sdk's handler, which answers with the request body
     app.error_handler.add(Exception, no_echo)
-
-    @app.middleware("response")  # type: ignore[untyped-decorator, no-untyped-call]
-    async def scrub_errors(request: Request, resp: HTTPResponse) -> HTTPResponse | None:
-        if resp.status >= 500:
-            return response.json({"error": "the action failed"}, status=resp.status)
-        return None
 
     return app
 

@@ -20,15 +20,12 @@ import argparse
 import logging
 import os
 from dataclasses import dataclass
-from pathlib import Path
+
+from clinic_server._secrets import ConfigurationError, secret_from_env
+
+__all__ = ["ApiSettings", "ConfigurationError", "api_settings", "main"]
 
 logger = logging.getLogger(__name__)
-
-MIN_SECRET_LENGTH = 32
-
-
-class ConfigurationError(RuntimeError):
-    """The Rasa server cannot start safely with this configuration."""
 
 
 @dataclass(frozen=True)
@@ -41,17 +38,10 @@ class ApiSettings:
 
 def api_settings(environ: dict[str, str] | None = None) -> ApiSettings:
     """The API's settings from the environment (closed unless ``RASA_ENABLE_API=1``)."""
-    env = dict(os.environ if environ is None else environ)
+    env = os.environ if environ is None else environ
     if env.get("RASA_ENABLE_API", "0").strip().lower() not in ("1", "true", "yes"):
         return ApiSettings(enabled=False)
-    secret = env.get("RASA_JWT_SECRET", "")
-    if not secret and env.get("RASA_JWT_SECRET_FILE"):
-        secret = Path(env["RASA_JWT_SECRET_FILE"]).read_text(encoding="utf-8").strip()
-    if len(secret) < MIN_SECRET_LENGTH:
-        raise ConfigurationError(
-            "RASA_ENABLE_API=1 needs RASA_JWT_SECRET (or RASA_JWT_SECRET_FILE), a secret of at "
-            f"least {MIN_SECRET_LENGTH} characters"
-        )
+    secret = secret_from_env("RASA_JWT_SECRET", env, "RASA_ENABLE_API=1 signs the API's JWTs")
     return ApiSettings(enabled=True, jwt_secret=secret)
 
 

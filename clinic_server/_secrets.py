@@ -1,0 +1,28 @@
+"""Secrets from the environment or a file, never the command line, and never short."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """A server cannot start safely with this configuration."""
+
+
+def secret_from_env(name: str, env: Mapping[str, str], purpose: str) -> str:
+    """``$name``, or the contents of the file ``$name_FILE`` names; at least 32 characters.
+
+    Raises ``ConfigurationError`` saying what to set (``purpose``: what the secret is for).
+    """
+    secret = env.get(name, "")
+    if not secret and env.get(f"{name}_FILE"):
+        secret = Path(env[f"{name}_FILE"]).read_text(encoding="utf-8").strip()
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigurationError(
+            f"set {name} (or {name}_FILE) to a secret of at least {MIN_SECRET_LENGTH} "
+            f"characters: {purpose}"
+        )
+    return secret
