@@ -12,33 +12,57 @@ from collections.abc import Callable
 
 
 class TokenSigner:
-    """Issues random conversation ids signed with a server secret, and checks them."""
+    """Issues random conversation ids signed with a server secret, and checks them.
 
-    def __init__(self, secret: bytes) -> None:
-        """``secret``: at least 16 bytes."""
+    A token is ``<id>.<issued>.<signature>``: ``issued`` is the unix time of issue in base
+    36, covered by the signature, so that a channel can tell how old a token is.
+    """
+
+    def __init__(self, secret: bytes, clock: Callable[[], float] = time.time) -> None:
+        """``secret``: at least 16 bytes; ``clock`` is for tests."""
         if len(secret) < 16:
             raise ValueError("the widget secret must be at least 16 bytes")
         self._secret = secret
+        self._clock = clock
 
-    def _signature(self, conversation_id: str) -> str:
-        digest = hmac.new(self._secret, conversation_id.encode(), hashlib.sha256).digest()
+    def _signature(self, body: str) -> str:
+        digest = hmac.new(self._secret, body.encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest[:18]).decode().rstrip("=")
 
     def issue(self) -> tuple[str, str]:
-        """A new (conversation id, token) pair; the token is ``id.signature``."""
+        """A new (conversation id, token) pair."""
         conversation_id = secrets.token_urlsafe(18)
-        return conversation_id, f"{conversation_id}.{self._signature(conversation_id)}"
+        body = f"{conversation_id}.{_base36(int(self._clock()))}"
+        return conversation_id, f"{body}.{self._signature(body)}"
+
+    def check(self, token: object) -> tuple[str, float] | None:
+        """(conversation id, unix time of issue) of a valid token, None for anything else."""
+        if not isinstance(token, str) or len(token) > 200 or token.count(".") != 2:
+            return None
+        conversation_id, issued, signature = token.split(".")
+        if not conversation_id or not issued or len(issued) > 8:
+            return None
+        if not hmac.compare_digest(signature, self._signature(f"{conversation_id}.{issued}")):
+            return None
+        try:
+            return conversation_id, float(int(issued, 36))
+        except ValueError:
+            return None
 
     def verify(self, token: object) -> str | None:
         """The conversation id of a valid token, None for anything else."""
-        if not isinstance(token, str) or len(token) > 200 or token.count(".") != 1:
-            return None
-        conversation_id, signature = token.split(".")
-        if not conversation_id or not hmac.compare_digest(
-            signature, self._signature(conversation_id)
-        ):
-            return None
-        return conversation_id
+        checked = self.check(token)
+        return None if checked is None else checked[0]
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        number, digit = divmod(number, 36)
+        text = digits[digit] + text
+        if not number:
+            return text
 
 
 class RateLimiter:

@@ -4,8 +4,13 @@ Routes (Rasa mounts them under ``/webhooks/widget/``):
 - ``POST session``: a new random conversation id, signed by the server (the browser never
   chooses its own id);
 - ``POST message`` ``{"token", "text"}``: the assistant's answers;
-- ``GET history?token=``: the conversation so far (the widget shows it again after a reload);
+- ``POST history`` ``{"token"}``: the conversation so far, as the widget shows it (texts and
+  buttons only), to show it again after a reload;
 - ``POST forget`` ``{"token"}`` (or ``DELETE conversation``): forget the conversation.
+
+Tokens travel in the body, never in the URL. A token expires when its conversation has been
+idle for ``idle_minutes`` (default 60, Rasa's session length): the widget then starts a new
+conversation. ``forget`` still takes an expired token, since forgetting is always allowed.
 
 The widget sends JSON as ``text/plain`` so that its requests are CORS-"simple" (no
 preflight): Rasa's own CORS layer answers every OPTIONS request itself.
@@ -19,6 +24,7 @@ credentials.yml::
     channels.widget.WidgetInput:
       allowed_origins: ["http://localhost:8080"]
       max_message_length: 1000
+      idle_minutes: 60
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import json as jsonlib
 import logging
 import os
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -43,6 +50,7 @@ from clinic_server.tracker_store import delete_conversation
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_LENGTH = 1000
+DEFAULT_IDLE_MINUTES = 60.0
 SECRET_ENV = "WIDGET_SECRET"
 # addresses of the proxies (the TLS gateway) whose X-Forwarded-For names the client
 TRUSTED_PROXIES_ENV = "TRUSTED_PROXIES"
@@ -129,6 +137,7 @@ class WidgetInput(InputChannel):
             trusted_proxies=_trusted_proxies(
                 config.get("trusted_proxies") or os.environ.get(TRUSTED_PROXIES_ENV, "")
             ),
+            idle_seconds=60.0 * float(config.get("idle_minutes") or DEFAULT_IDLE_MINUTES),
         )
 
     def __init__(
@@ -139,12 +148,18 @@ class WidgetInput(InputChannel):
         per_conversation: int = 20,
         per_client: int = 60,
         trusted_proxies: frozenset[str] = frozenset(),
+        idle_seconds: float = DEFAULT_IDLE_MINUTES * 60,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        """Keep the settings; limits are per minute."""
+        """Keep the settings; limits are per minute; ``clock`` is for tests."""
+        if idle_seconds <= 0:
+            raise ValueError("idle_minutes must be positive")
+        self.idle_seconds = idle_seconds
+        self.clock = clock
         self.trusted_proxies = trusted_proxies
         self.allowed_origins = set(allowed_origins)
         self.max_message_length = max_message_length
-        self.signer = TokenSigner(secret)
+        self.signer = TokenSigner(secret, clock)
         self.conversation_limit = RateLimiter(per_conversation, 60.0)
         self.client_limit = RateLimiter(per_client, 60.0)
         self.session_limit = RateLimiter(per_client, 60.0)
@@ -173,11 +188,23 @@ class WidgetInput(InputChannel):
             self.trusted_proxies,
         )
 
-    def _conversation(self, token: object) -> str | None:
-        conversation_id = self.signer.verify(token)
-        if conversation_id is None or conversation_id in self.forgotten:
+    async def conversation(self, token: object, store: Any) -> str | None:
+        """The conversation of a valid token that is not idle for too long, else None.
+
+        Idle means no event in ``store`` (the tracker store, shared by every replica) for
+        ``idle_seconds``, or a token that old and never used.
+        """
+        checked = self.signer.check(token)
+        if checked is None or checked[0] in self.forgotten:
             return None
-        return conversation_id
+        conversation_id, issued = checked
+        now = self.clock()
+        if now - issued <= self.idle_seconds:
+            return conversation_id
+        tracker = await store.retrieve(conversation_id)
+        events = tracker.events if tracker is not None else []
+        last = events[-1].timestamp if events else issued
+        return conversation_id if now - last <= self.idle_seconds else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The widget's routes."""
@@ -220,7 +247,8 @@ class WidgetInput(InputChannel):
             if early:
                 return early
             body = body_of(request)
-            conversation_id = self._conversation(body.get("token"))
+            store = request.app.ctx.agent.tracker_store
+            conversation_id = await self.conversation(body.get("token"), store)
             if conversation_id is None:
                 return _error(
                     401, "token", "This conversation has expired. Please start again.", headers
@@ -246,7 +274,7 @@ class WidgetInput(InputChannel):
                     headers,
                 )
             # A typed button title counts as pressing the button.
-            tracker = await request.app.ctx.agent.tracker_store.retrieve(conversation_id)
+            tracker = await store.retrieve(conversation_id)
             text = payload_for(text, last_buttons(_recent_events(tracker))) or text
             collector = CollectingOutputChannel()
             await on_new_message(
@@ -268,12 +296,12 @@ class WidgetInput(InputChannel):
             headers, early = guard(request)
             if early:
                 return early
-            conversation_id = self._conversation(body_of(request).get("token"))
+            store = request.app.ctx.agent.tracker_store
+            conversation_id = await self.conversation(body_of(request).get("token"), store)
             if conversation_id is None:
                 return _error(
                     401, "token", "This conversation has expired. Please start again.", headers
                 )
-            store = request.app.ctx.agent.tracker_store
             tracker = await store.retrieve(conversation_id)
             events = tracker.current_state(EventVerbosity.ALL)["events"] if tracker else []
             return response.json({"messages": history_of(events or [])}, headers=headers)
@@ -284,8 +312,9 @@ class WidgetInput(InputChannel):
             headers, early = guard(request)
             if early:
                 return early
-            conversation_id = self._conversation(body_of(request).get("token"))
-            if conversation_id is None:
+            # signed is enough: an idle conversation can still be forgotten
+            conversation_id = self.signer.verify(body_of(request).get("token"))
+            if conversation_id is None or conversation_id in self.forgotten:
                 return _error(401, "token", "This conversation has expired.", headers)
             store = request.app.ctx.agent.tracker_store
             # the SQL store's rows are deleted; the in-memory store is overwritten

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from channels.buttons import last_buttons, payload_for
 from channels.limits import RateLimiter, TokenSigner, client_address
-from channels.widget import history_of
+from channels.widget import WidgetInput, history_of
 
 SIGNER = TokenSigner(b"0123456789abcdef0123456789abcdef")
 
@@ -23,7 +29,7 @@ def test_ids_are_random() -> None:
 
 @pytest.mark.parametrize(
     "token",
-    [None, "", "abc", "abc.def", "a.b.c", 42, "x" * 500],
+    [None, "", "abc", "abc.def", "a.b.c", "a.b.c.d", 42, "x" * 500],
 )
 def test_bad_tokens_are_refused(token: object) -> None:
     assert SIGNER.verify(token) is None
@@ -37,6 +43,17 @@ def test_token_from_another_secret_is_refused() -> None:
 def test_tampered_id_is_refused() -> None:
     _, token = SIGNER.issue()
     assert SIGNER.verify("x" + token) is None
+
+
+def test_a_token_says_when_it_was_issued_and_that_cannot_be_changed() -> None:
+    signer = TokenSigner(b"0123456789abcdef0123456789abcdef", clock=lambda: 1_700_000_000.5)
+    conversation_id, token = signer.issue()
+    assert signer.check(token) == (conversation_id, 1_700_000_000.0)
+    identity, issued, signature = token.split(".")
+    later = int(issued, 36) + 3600
+    forged = f"{identity}.{later:x}.{signature}"  # another time under the same signature
+    assert signer.check(forged) is None
+    assert signer.check(f"{identity}.{signature}") is None  # the old two-part format
 
 
 def test_short_secret_is_refused() -> None:
@@ -144,3 +161,51 @@ def test_the_rate_limit_counts_the_real_client(
     peer: str, forwarded: str, trusted: frozenset[str], client: str
 ) -> None:
     assert client_address(peer, forwarded, trusted) == client
+
+
+HOUR = 3600.0
+
+
+def widget(now: list[float]) -> WidgetInput:
+    """A widget channel whose tokens expire after an hour idle, on a settable clock."""
+    return WidgetInput(
+        allowed_origins=[],
+        max_message_length=1000,
+        secret=b"0123456789abcdef0123456789abcdef",
+        idle_seconds=HOUR,
+        clock=lambda: now[0],
+    )
+
+
+def said_at(conversation_id: str, moment: float) -> DialogueStateTracker:
+    tracker = DialogueStateTracker(conversation_id, [])
+    tracker.update(UserUttered("hello", timestamp=moment))
+    return tracker
+
+
+def test_a_token_expires_after_an_idle_hour_and_activity_keeps_it_alive() -> None:
+    now = [1_000_000.0]
+    channel = widget(now)
+    store = InMemoryTrackerStore(Domain.empty())
+    conversation_id, token = channel.signer.issue()
+
+    def valid() -> bool:
+        return asyncio.run(channel.conversation(token, store)) == conversation_id
+
+    now[0] += HOUR - 1
+    assert valid()  # never used, but not an hour old yet
+    now[0] += 2
+    assert not valid()  # never used for an hour
+    asyncio.run(store.save(said_at(conversation_id, now[0] - 60)))
+    assert valid()  # the conversation spoke a minute ago
+    now[0] += 3 * HOUR
+    assert not valid()  # and then fell silent for three hours
+
+
+def test_a_forgotten_conversations_token_is_refused() -> None:
+    now = [1_000_000.0]
+    channel = widget(now)
+    store = InMemoryTrackerStore(Domain.empty())
+    conversation_id, token = channel.signer.issue()
+    channel.forgotten.add(conversation_id)
+    assert asyncio.run(channel.conversation(token, store)) is None
