@@ -77,14 +77,14 @@ run: $(MODEL) $(WIDGET_JS) ## start the assistant (5005), actions (5055), notifi
 	@scripts/run.sh
 
 purge: $(INSTALLED) ## delete conversations idle and finished booking requests older than RETENTION_DAYS (30)
-	$(BIN)/python -m clinic_server.retention
+	$(BIN)/python -m clinic_office.retention
 
 bookings: $(INSTALLED) ## print the stored booking requests as JSON lines, oldest first
 	@$(BIN)/python -m scripts.bookings
 
 lint: $(INSTALLED) ## ruff and mypy
-	$(BIN)/ruff check actions channels clinic_nlu clinic_server scripts tests webapp
-	$(BIN)/ruff format --check actions channels clinic_nlu clinic_server scripts tests webapp
+	$(BIN)/ruff check actions channels clinic_nlu clinic_office clinic_server scripts tests webapp
+	$(BIN)/ruff format --check actions channels clinic_nlu clinic_office clinic_server scripts tests webapp
 	$(BIN)/mypy
 
 validate: $(INSTALLED) ## rasa data validate, warnings fail

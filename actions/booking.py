@@ -1,7 +1,7 @@
 """The booking conversation: form validation, summary and confirmation, submission.
 
 Shared form logic lives in the abstract ``BookingFormBase``, so it is never registered as an
-action. Persistence is in ``actions.booking_store`` (run in a thread: no blocking I/O on the
+action. Persistence is in ``clinic_office.booking_store`` (run in a thread: no blocking I/O on the
 action server's event loop); staff notification goes through its outbox.
 """
 
@@ -20,14 +20,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking_store import (
-    BookingRequest,
-    BookingStore,
-    StoreUnavailable,
-    database_url_from_env,
-)
 from actions.faq import clinic_settings, send
-from actions.notify import NotifyConfig, NotifyConfigError
 from actions.parsing import (
     clean_text,
     format_contact,
@@ -39,6 +32,12 @@ from actions.parsing import (
     parse_yes_no,
 )
 from actions.replies import Reply, contact_route
+from clinic_office import config
+from clinic_office.booking_store import (
+    BookingRequest,
+    BookingStore,
+    StoreUnavailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -78,12 +77,11 @@ def booking_store() -> BookingStore:
 
     A failure is not cached: the next request tries again.
     """
-    try:
-        channels = NotifyConfig.from_env().channels
-    except NotifyConfigError as error:
+    settings = config.current()
+    if settings.notify is None:
         # Storing without the notifications staff rely on would lose the request quietly.
-        raise StoreUnavailable("staff notification settings are not valid") from error
-    store = BookingStore(database_url_from_env(), channels)
+        raise StoreUnavailable("staff notification settings are not valid")
+    store = BookingStore(settings.booking_database_url, settings.notify.channels)
     try:
         store.create_schema()
     except StoreUnavailable:

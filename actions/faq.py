@@ -9,8 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.replies import Reply, clarify_topics, faq_replies, selected_topic
-from actions.settings import ClinicSettings, SettingsStore
-from actions.topics import Topic, load_topics
+from clinic_office.clinic_settings import ClinicSettings, SettingsStore
+from clinic_office.topics import Topic, load_topics
 
 _settings = SettingsStore()
 

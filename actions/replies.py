@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from actions.settings import ClinicSettings
-from actions.topics import Topic
+from clinic_office.clinic_settings import ClinicSettings
+from clinic_office.topics import Topic
 
 FAQ_INTENT = "faq"
 FAQ_PREFIX = "faq/"

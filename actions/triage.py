@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.booking import reset_booking_slots, start_booking
 from actions.faq import clarify_buttons, clinic_settings, send
 from actions.replies import Reply, booking_replies, carry_on_replies
-from actions.topics import load_topics
+from clinic_office.topics import load_topics
 
 # slot values of triage_question: which question the visitor is answering
 SCREEN = "screen"

@@ -1,9 +1,10 @@
 """Conversations in a SQL database, named by one URL, that "forget" can really delete.
 
 Rasa's SQL tracker store takes a dialect, host, port and database one by one; this one takes
-``CONVERSATIONS_DATABASE_URL`` (default ``sqlite:///var/conversations.db``, a file beside the
-booking database) so that SQLite and PostgreSQL are configured the same way, and adds
-``delete``, which removes every stored event of a conversation. ``endpoints.yml``:
+``CONVERSATIONS_DATABASE_URL`` (default: ``conversations.db`` in the data folder, beside the
+booking database; see ``clinic_office.config``) so that SQLite and PostgreSQL are configured
+the same way, and adds ``delete``, which removes every stored event of a conversation.
+``endpoints.yml``:
 
     tracker_store:
       type: clinic_server.tracker_store.UrlSQLTrackerStore
@@ -12,17 +13,15 @@ booking database) so that SQLite and PostgreSQL are configured the same way, and
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
 from sqlalchemy.engine import make_url
 
-logger = logging.getLogger(__name__)
+from clinic_office import config
 
-URL_ENV = "CONVERSATIONS_DATABASE_URL"
-DEFAULT_URL = "sqlite:///var/conversations.db"
+logger = logging.getLogger(__name__)
 
 
 def connection_settings(url: str) -> dict[str, Any]:
@@ -30,7 +29,9 @@ def connection_settings(url: str) -> dict[str, Any]:
     parts = make_url(url)
     dialect = parts.get_backend_name()
     if dialect == "sqlite":
-        database = parts.database or "var/conversations.db"
+        if not parts.database:
+            raise ValueError("a SQLite conversations database needs a file name")
+        database = parts.database
         Path(database).parent.mkdir(parents=True, exist_ok=True)
         return {"dialect": "sqlite", "db": database}
     return {
@@ -54,8 +55,8 @@ class UrlSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc]
         event_broker: Any = None,
         **kwargs: Any,
     ) -> None:
-        """Connect to ``host`` (a URL from endpoints.yml) or ``$CONVERSATIONS_DATABASE_URL``."""
-        url = host or os.environ.get(URL_ENV) or DEFAULT_URL
+        """Connect to ``host`` (a URL from endpoints.yml) or the configured database."""
+        url = host or config.current().conversations_database_url
         settings = connection_settings(url)
         logger.info("conversations stored in a %s database", settings["dialect"])
         super().__init__(domain=domain, event_broker=event_broker, **settings)
@@ -70,28 +71,6 @@ class UrlSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc]
             )
             session.commit()
         return int(deleted or 0)
-
-    def purge_idle(self, before: float) -> int:
-        """Delete every conversation whose last event is older than ``before`` (unix time).
-
-        Returns how many conversations went.
-        """
-        import sqlalchemy as sa
-
-        event = self.SQLEvent
-        with self.session_scope() as session:
-            idle = [
-                row[0]
-                for row in session.query(event.sender_id)
-                .group_by(event.sender_id)
-                .having(sa.func.max(event.timestamp) < before)
-            ]
-            if idle:
-                session.query(event).filter(event.sender_id.in_(idle)).delete(
-                    synchronize_session=False
-                )
-                session.commit()
-        return len(idle)
 
 
 async def delete_conversation(store: Any, sender_id: str) -> bool:

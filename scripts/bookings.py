@@ -12,7 +12,8 @@ import json
 import sys
 from collections.abc import Sequence
 
-from actions.booking_store import BookingStore, StoreUnavailable, database_url_from_env
+from clinic_office import config
+from clinic_office.booking_store import BookingStore, StoreUnavailable
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -23,8 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("usage: python -m scripts.bookings", file=sys.stderr)
         return 2
     try:
-        store = BookingStore(database_url_from_env(), channels=())
-    except StoreUnavailable as error:
+        store = BookingStore(config.current().booking_database_url, channels=())
+    except (StoreUnavailable, config.ConfigError) as error:
         print(f"bookings: {error}", file=sys.stderr)
         return 1
     try:

@@ -20,14 +20,16 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-# Conversations persist (var/conversations.db unless CONVERSATIONS_DATABASE_URL says
-# otherwise), so the widget's signing secret must too: one is made once, readable only here.
+# Conversations persist (conversations.db in the data folder, CLINIC_DATA_DIR or var/, unless
+# CONVERSATIONS_DATABASE_URL says otherwise), so the widget's signing secret must too: one is
+# made once, readable only here.
+DATA_DIR="${CLINIC_DATA_DIR:-var}"
 if [[ -z "${WIDGET_SECRET:-}" ]]; then
-  mkdir -p var
-  if [[ ! -s var/widget-secret ]]; then
-    (umask 077 && "$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(36))' > var/widget-secret)
+  mkdir -p "$DATA_DIR"
+  if [[ ! -s "$DATA_DIR/widget-secret" ]]; then
+    (umask 077 && "$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(36))' > "$DATA_DIR/widget-secret")
   fi
-  WIDGET_SECRET="$(tr -d '[:space:]' < var/widget-secret)"
+  WIDGET_SECRET="$(tr -d '[:space:]' < "$DATA_DIR/widget-secret")"
   export WIDGET_SECRET
 fi
 
@@ -45,11 +47,11 @@ pids+=($!)
 
 # Retention: idle conversations and finished booking requests older than RETENTION_DAYS
 # (30) are deleted now and then daily.
-(while true; do "$BIN/python" -m clinic_server.retention || true; sleep 86400; done) &
+(while true; do "$BIN/python" -m clinic_office.retention || true; sleep 86400; done) &
 pids+=($!)
 
 # Delivers staff notifications of booking requests from the database outbox.
-"$BIN/python" -m actions.notifier &
+"$BIN/python" -m clinic_office.notifier &
 pids+=($!)
 
 # The demo clinic website with the widget embedded.

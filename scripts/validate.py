@@ -28,7 +28,7 @@ DUPLICATE_FAQ = "The following duplicated intents have been found across multipl
 def _composed_names(template: str) -> list[str]:
     """Every name a composed response name (an f-string in actions/) can take."""
     sys.path.insert(0, str(REPO_ROOT))
-    from actions.topics import load_topics
+    from clinic_office.topics import load_topics
 
     topics = load_topics()
     domain = yaml.safe_load((REPO_ROOT / "domain.yml").read_text(encoding="utf-8"))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from spacy.language import Language
 
-from actions.settings import ClinicSettings
+from clinic_office.clinic_settings import ClinicSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SPACY_MODEL = REPO_ROOT / "build" / "spacy" / "en_clinic"
@@ -24,6 +25,16 @@ FULL_SETTINGS = ClinicSettings(
     booking_url="https://clinic.example/book",
     privacy_url="https://clinic.example/privacy",
 )
+
+
+@pytest.fixture(autouse=True)
+def fresh_configuration() -> Iterator[None]:
+    """Each test reads the settings from its own environment (they are read once per process)."""
+    from clinic_office import config
+
+    config.current.cache_clear()
+    yield
+    config.current.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from clinic_office import config
 from webapp.app import WebSettings, create_app
 
 
@@ -21,7 +22,10 @@ def main() -> None:
         help="origins that may frame the site (CSP frame-ancestors); default: none",
     )
     args = parser.parse_args()
-    app = create_app(WebSettings(rasa_url=args.rasa_url, frame_ancestors=args.frame_ancestors))
+    settings = WebSettings.from_config(
+        config.current(), rasa_url=args.rasa_url, frame_ancestors=args.frame_ancestors
+    )
+    app = create_app(settings)
     app.run(host=args.host, port=args.port, access_log=False, workers=1)
 
 

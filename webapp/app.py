@@ -11,21 +11,36 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.settings import SettingsStore
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from clinic_office.clinic_settings import SettingsStore
+from clinic_office.config import Settings
 
 
 @dataclass(frozen=True)
 class WebSettings:
     """Where the page's parts come from, and where the widget talks to."""
 
+    article: Path
+    widget_js: Path
+    clinic_settings: Path
     rasa_url: str = "http://localhost:5005"
-    article: Path = REPO_ROOT / "content" / "clinic-article.txt"
-    widget_js: Path = REPO_ROOT / "widget" / "dist" / "widget.js"
-    clinic_settings: Path | None = None
     # who may frame the site (CSP frame-ancestors): nobody unless a setting says so
     frame_ancestors: str = "'none'"
+
+    @classmethod
+    def from_config(
+        cls,
+        office: Settings,
+        rasa_url: str = "http://localhost:5005",
+        frame_ancestors: str = "'none'",
+    ) -> WebSettings:
+        """The site of the installation ``office`` describes (``clinic_office.config``)."""
+        return cls(
+            article=office.article_file,
+            widget_js=office.widget_js,
+            clinic_settings=office.clinic_settings_file,
+            rasa_url=rasa_url,
+            frame_ancestors=frame_ancestors,
+        )
 
 
 def origin_of(url: str) -> str:

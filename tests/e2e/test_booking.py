@@ -16,7 +16,7 @@ from uuid import uuid4
 
 import pytest
 
-from actions.booking_store import BookingStore
+from clinic_office.booking_store import BookingStore
 from tests.e2e.conftest import BIN, ROOT, Servers, start, stop
 from tests.e2e.test_conversation import say
 
@@ -64,7 +64,7 @@ def notifier(servers: Servers) -> Iterator[Callable[[], subprocess.Popen[bytes]]
 
     def launch() -> subprocess.Popen[bytes]:
         process = start(
-            [str(BIN / "python"), "-m", "actions.notifier", "--interval", "0.3"],
+            [str(BIN / "python"), "-m", "clinic_office.notifier", "--interval", "0.3"],
             servers.logs / "notifier.log",
             servers.env,
         )

@@ -13,8 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import ActionAnswerFaq, ActionClarify
 from actions.handoff import ActionBookAppointment, ActionHumanHandoff, ActionManageAppointment
-from actions.settings import ClinicSettings
 from actions.triage import ActionTriage, ActionTriageAnswer
+from clinic_office.clinic_settings import ClinicSettings
 from scripts.validate import responses_sent_by_actions
 from tests.conftest import FULL_SETTINGS
 

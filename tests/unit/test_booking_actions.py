@@ -24,8 +24,8 @@ from actions.booking import (
     ValidateChangeForm,
     booking_store,
 )
-from actions.booking_store import BookingStore
-from actions.settings import ClinicSettings
+from clinic_office.booking_store import BookingStore
+from clinic_office.clinic_settings import ClinicSettings
 from tests.conftest import FULL_SETTINGS
 
 DOMAIN: dict[str, Any] = yaml.safe_load(
@@ -360,7 +360,8 @@ async def test_nothing_is_stored_without_confirmation_and_consent(
 async def test_database_down_is_told_honestly(
     database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("BOOKING_DATABASE_URL", f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
+    # nothing listens on port 1: the connection is refused, as when the database is down
+    monkeypatch.setenv("BOOKING_DATABASE_URL", "postgresql://clinic@127.0.0.1:1/bookings")
     booking_store.cache_clear()
     sent, events, _ = await run_action(ActionSubmitBooking(), dict(FILLED))
     assert sent == ["utter_booking_not_saved", "utter_faq/contact_details"]

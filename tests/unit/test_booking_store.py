@@ -12,15 +12,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from actions import booking_store
-from actions.booking_store import (
+from clinic_office import booking_store
+from clinic_office.booking_store import (
     BACKOFF_CAP,
     REFERENCE_PATTERN,
     BookingRequest,
     BookingStore,
     StoreUnavailable,
     backoff_delay,
-    database_url_from_env,
 )
 
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -322,11 +321,12 @@ def test_naive_times_are_refused(make_store: MakeStore) -> None:
     "url",
     [
         "postgresql://postgres@127.0.0.1:1/x?connect_timeout=2",
-        "sqlite:////nonexistent-folder/for/sure/bookings.db",
+        "sqlite:///{tmp}/a-file/bookings.db",  # the folder is a file: it cannot be made
     ],
 )
-def test_dead_database_raises_store_unavailable(url: str) -> None:
-    store = BookingStore(url, ["email"])
+def test_dead_database_raises_store_unavailable(url: str, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    store = BookingStore(url.format(tmp=tmp_path), ["email"])
     with pytest.raises(StoreUnavailable, match="unavailable"):
         store.create_schema()
     with pytest.raises(StoreUnavailable, match="storing a booking request"):
@@ -364,12 +364,13 @@ def test_bad_requests_are_refused(changes: dict[str, object]) -> None:
         booking(**changes)
 
 
-def test_database_url_from_env(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'x.db'}"
-    assert database_url_from_env({"BOOKING_DATABASE_URL": f" {url} "}) == url
-    default = database_url_from_env({})
-    assert default == f"sqlite:///{booking_store.DEFAULT_DATABASE_PATH}"
-    assert booking_store.DEFAULT_DATABASE_PATH.parent.is_dir()
+def test_a_sqlite_store_makes_its_folder(tmp_path: Path) -> None:
+    store = BookingStore(f"sqlite:///{tmp_path / 'new' / 'folder' / 'b.db'}", ())
+    try:
+        store.create_schema()
+        assert (tmp_path / "new" / "folder" / "b.db").is_file()
+    finally:
+        store.dispose()
 
 
 def test_retention_purges_old_finished_requests_and_keeps_pending_ones(

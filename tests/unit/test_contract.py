@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from actions.topics import load_topics
 from clinic_nlu.vocabulary import CATEGORIES
+from clinic_office.topics import load_topics
 from scripts.nlu_eval import (
     DEV_SETS,
     TEST_SET,

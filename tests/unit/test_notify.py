@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from actions.booking_store import BookingRequest, BookingStore
-from actions.notify import (
+from clinic_office.booking_store import BookingRequest, BookingStore
+from clinic_office.notify import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
     NotifyConfig,
@@ -423,7 +423,7 @@ def test_info_logs_name_no_personal_data(
     ours = [
         record
         for record in caplog.records
-        if record.name.startswith("actions") and record.levelno >= logging.INFO
+        if record.name.startswith("clinic_office") and record.levelno >= logging.INFO
     ]
     messages = [record.getMessage() for record in ours]
     assert any("delivered" in text and reference in text for text in messages)
@@ -498,7 +498,7 @@ def test_the_worker_process_delivers_and_stops_cleanly_on_sigterm(
     smtp_sink.start()
     reference = open_store().submit(REQUEST).reference
     process_env = os.environ | env | {"BOOKING_DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-m", "actions.notifier", "--interval", "0.2"]
+    command = [sys.executable, "-m", "clinic_office.notifier", "--interval", "0.2"]
     worker = subprocess.Popen(
         command,
         cwd=REPO_ROOT,

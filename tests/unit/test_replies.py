@@ -17,8 +17,8 @@ from actions.replies import (
     join_words,
     selected_topic,
 )
-from actions.settings import ClinicSettings
-from actions.topics import load_topics
+from clinic_office.clinic_settings import ClinicSettings
+from clinic_office.topics import load_topics
 
 TOPICS = load_topics()
 

@@ -8,17 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from actions.settings import (
-    DEFAULT_SETTINGS_PATH,
+from clinic_office.clinic_settings import (
     ClinicSettings,
     SettingsError,
     SettingsStore,
     parse_settings,
 )
 
+SHIPPED = Path(__file__).resolve().parents[2] / "clinic" / "settings.yml"
+
 
 def test_shipped_settings_parse() -> None:
-    settings = parse_settings(DEFAULT_SETTINGS_PATH.read_text(encoding="utf-8"))
+    settings = parse_settings(SHIPPED.read_text(encoding="utf-8"))
     assert settings.clinic_name
     assert settings.default_region == "US"
 

@@ -13,7 +13,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from clinic_server.retention import retention_days
+from clinic_office.config import ConfigError, Settings
+from clinic_office.retention import purge_conversations
 from clinic_server.tracker_store import (
     UrlSQLTrackerStore,
     connection_settings,
@@ -84,7 +85,7 @@ def test_retention_deletes_idle_conversations_only(database_url: str) -> None:
             tracker = DialogueStateTracker(sender, [])
             tracker.update(UserUttered("hello", timestamp=moment - age_days * 86400))
             await store.save(tracker)
-        assert store.purge_idle(moment - 30 * 86400) >= 1
+        assert purge_conversations(database_url, moment - 30 * 86400) >= 1
         assert await store.retrieve(old) is None
         kept = await store.retrieve(recent)
         assert kept is not None
@@ -97,10 +98,14 @@ def test_retention_deletes_idle_conversations_only(database_url: str) -> None:
     ("environ", "days"), [({}, 30), ({"RETENTION_DAYS": "7"}, 7), ({"RETENTION_DAYS": " "}, 30)]
 )
 def test_retention_days_setting(environ: dict[str, str], days: int) -> None:
-    assert retention_days(environ) == days
+    assert Settings.from_env(environ).retention_days == days
 
 
 @pytest.mark.parametrize("value", ["0", "-3", "soon"])
 def test_retention_days_must_be_a_positive_number(value: str) -> None:
-    with pytest.raises(ValueError):
-        retention_days({"RETENTION_DAYS": value})
+    with pytest.raises(ConfigError, match="RETENTION_DAYS"):
+        Settings.from_env({"RETENTION_DAYS": value})
+
+
+def test_retention_on_a_database_never_used_deletes_nothing(tmp_path: Path) -> None:
+    assert purge_conversations(f"sqlite:///{tmp_path / 'new' / 'c.db'}", time.time()) == 0

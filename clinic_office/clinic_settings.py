@@ -6,16 +6,13 @@ edits apply without a restart.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SETTINGS_PATH = REPO_ROOT / "clinic" / "settings.yml"
-SETTINGS_ENV = "CLINIC_SETTINGS"
+from clinic_office import config
 
 
 class SettingsError(ValueError):
@@ -55,11 +52,6 @@ class ClinicSettings:
         return cls(**values)
 
 
-def settings_path() -> Path:
-    """The settings file in use: $CLINIC_SETTINGS, or clinic/settings.yml."""
-    return Path(os.environ.get(SETTINGS_ENV) or DEFAULT_SETTINGS_PATH)
-
-
 def parse_settings(text: str) -> ClinicSettings:
     """Parse the YAML text of a settings file."""
     try:
@@ -77,7 +69,7 @@ class SettingsStore:
     """Loads the settings file and reloads it when its modification time changes."""
 
     def __init__(self, path: Path | None = None) -> None:
-        """Use ``path``, or the path from the environment when None."""
+        """Use ``path``, or the configured settings file (``CLINIC_SETTINGS``) when None."""
         self._path = path
         self._mtime: float | None = None
         self._settings = ClinicSettings()
@@ -85,7 +77,7 @@ class SettingsStore:
     @property
     def path(self) -> Path:
         """The file this store reads."""
-        return self._path or settings_path()
+        return self._path or config.current().clinic_settings_file
 
     def get(self) -> ClinicSettings:
         """Current settings. A missing file means nothing is set."""

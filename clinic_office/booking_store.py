@@ -6,7 +6,7 @@ the engine connects on first use.
 - ``BookingStore.submit`` writes the request and one notification row per configured channel
   in ONE transaction (transactional outbox) and returns only after the commit. The same
   ``submission_key`` twice stores one request: the second call returns the first reference.
-- A worker (``actions.notifier``) claims due notification rows (``claim_due``), delivers them
+- A worker (``clinic_office.notifier``) claims due notification rows (``claim_due``), delivers them
   and marks them (``mark_delivered`` only after a successful send, ``mark_failed`` schedules
   the next attempt with exponential backoff). All delivery state is in the database, so it
   survives restarts. A claim leases the row (its ``next_attempt_at`` moves ``lease`` into the
@@ -24,12 +24,11 @@ Times are timezone-aware UTC in this API and naive UTC in the database.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import secrets
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -43,9 +42,6 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 log = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DATABASE_URL_ENV = "BOOKING_DATABASE_URL"
-DEFAULT_DATABASE_PATH = REPO_ROOT / "var" / "bookings.db"
 
 # How often creating the tables is tried while other processes are creating them too.
 SCHEMA_ATTEMPTS = 5
@@ -202,15 +198,6 @@ def backoff_delay(attempts: int) -> timedelta:
     return min(BACKOFF_START * (1 << exponent), BACKOFF_CAP)
 
 
-def database_url_from_env(env: Mapping[str, str] | None = None) -> str:
-    """$BOOKING_DATABASE_URL, or a SQLite file in ``<repo>/var/`` (the folder is created)."""
-    url = (os.environ if env is None else env).get(DATABASE_URL_ENV, "").strip()
-    if url:
-        return url
-    DEFAULT_DATABASE_PATH.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{DEFAULT_DATABASE_PATH}"
-
-
 def _to_db(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("times must be timezone-aware")
@@ -267,6 +254,10 @@ class BookingStore:
             connect_args["connect_timeout"] = DEFAULT_CONNECT_TIMEOUT
         if self._backend == "sqlite":
             connect_args["timeout"] = 15
+            if parsed.database and parsed.database != ":memory:":
+                # best effort: a folder that cannot be made shows as the database unavailable
+                with suppress(OSError):
+                    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         try:
             engine = sa.create_engine(
                 parsed, future=True, pool_pre_ping=True, connect_args=connect_args

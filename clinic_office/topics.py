@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-TOPICS_PATH = Path(__file__).resolve().parent.parent / "content" / "topics.yml"
+from clinic_office import config
 
 
 @dataclass(frozen=True)
@@ -22,9 +22,13 @@ class Topic:
     facts: dict[str, str] = field(default_factory=dict)
 
 
+def load_topics(path: Path | None = None) -> dict[str, Topic]:
+    """All topics by key, from ``path`` or the configured ``content/topics.yml``."""
+    return _load(path or config.current().topics_file)
+
+
 @cache
-def load_topics(path: Path = TOPICS_PATH) -> dict[str, Topic]:
-    """All topics by key."""
+def _load(path: Path) -> dict[str, Topic]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return {
         key: Topic(

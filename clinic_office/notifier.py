@@ -1,11 +1,11 @@
 """The notification worker: delivers the outbox rows of booking requests to staff.
 
-    python -m actions.notifier [--once] [--interval 2] [--batch 20]
+    python -m clinic_office.notifier [--once] [--interval 2] [--batch 20]
 
 Creates the tables when missing, then delivers due notifications every ``--interval``
 seconds until SIGTERM or SIGINT (a send in progress is finished and marked first; exit 0).
 ``--once`` delivers what is due now and exits (1 when the database is unavailable).
-Settings: BOOKING_DATABASE_URL and the NOTIFY_* / SMTP_* variables (see ``actions.notify``).
+Settings: ``clinic_office.config`` (BOOKING_DATABASE_URL, NOTIFY_*, SMTP_*).
 Logs references, channels and attempt counts only.
 """
 
@@ -19,10 +19,11 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from types import FrameType
 
-from actions.booking_store import BookingStore, StoreUnavailable, database_url_from_env
-from actions.notify import DEFAULT_BATCH, NotifyConfig, NotifyConfigError, deliver_due
+from clinic_office import config as configuration
+from clinic_office.booking_store import BookingStore, StoreUnavailable
+from clinic_office.notify import DEFAULT_BATCH, NotifyConfig, deliver_due
 
-log = logging.getLogger("actions.notifier")
+log = logging.getLogger(__name__)
 
 
 def run(
@@ -58,7 +59,8 @@ def run(
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(
-        prog="python -m actions.notifier", description="Deliver booking notifications to staff."
+        prog="python -m clinic_office.notifier",
+        description="Deliver booking notifications to staff.",
     )
     parser.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
     parser.add_argument(
@@ -78,14 +80,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        config = NotifyConfig.from_env()
-    except NotifyConfigError as error:
-        log.error("notification settings: %s", error)
+        settings = configuration.current()
+    except configuration.ConfigError as error:
+        log.error("settings: %s", error)
+        return 2
+    config = settings.notify
+    if config is None:
+        log.error("notification settings: %s", settings.notify_problem)
         return 2
     if not config.channels:
         log.warning("NOTIFY_CHANNELS is empty: new booking requests get no staff notification")
     try:
-        store = BookingStore(database_url_from_env(), config.channels)
+        store = BookingStore(settings.booking_database_url, config.channels)
     except StoreUnavailable as error:
         log.error("%s", error)
         return 2

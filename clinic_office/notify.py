@@ -18,7 +18,6 @@ import hmac
 import http.client
 import json
 import logging
-import os
 import smtplib
 import ssl
 import time
@@ -35,7 +34,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from actions.booking_store import CHANNELS, BookingStore, OutboxItem
+from clinic_office.booking_store import CHANNELS, BookingStore, OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +73,8 @@ class NotifyConfig:
     timeout: float = DEFAULT_TIMEOUT
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> NotifyConfig:
-        """Read the settings from ``env`` (default: the process environment).
+    def from_env(cls, env: Mapping[str, str]) -> NotifyConfig:
+        """Read the settings from ``env`` (``clinic_office.config`` passes the environment).
 
         NOTIFY_CHANNELS: comma list of "email", "webhook" (empty: no notifications).
         email: SMTP_HOST, SMTP_PORT (25), SMTP_FROM, NOTIFY_EMAIL_TO (comma list),
@@ -86,7 +85,7 @@ class NotifyConfig:
         NOTIFY_TIMEOUT: seconds for each network operation (10).
         Raises ``NotifyConfigError`` naming what is wrong.
         """
-        source = os.environ if env is None else env
+        source = env
 
         def get(name: str) -> str:
             return source.get(name, "").strip()
