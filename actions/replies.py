@@ -123,10 +123,11 @@ def selected_topic(parse: Mapping[str, Any], topics: Mapping[str, Topic]) -> str
     decision's topic (``clinic_nlu.decision``). Unknown keys give None.
     """
     for entity in parse.get("entities") or []:
-        if entity.get("entity") == "faq_topic" and entity.get("value") in topics:
-            return str(entity["value"])
+        value = entity.get("value")
+        if entity.get("entity") == "faq_topic" and isinstance(value, str) and value in topics:
+            return value
     decided = _decision(parse).get("faq_topic")
-    return str(decided) if decided in topics else None
+    return decided if isinstance(decided, str) and decided in topics else None
 
 
 def clarify_topics(parse: Mapping[str, Any], topics: Mapping[str, Topic]) -> list[str]:

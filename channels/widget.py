@@ -62,6 +62,22 @@ def _trusted_proxies(value: object) -> frozenset[str]:
     return frozenset(str(item).strip() for item in items if str(item).strip())
 
 
+def _is_unicode(text: str) -> bool:
+    """False for text that UTF-8 cannot encode: a lone surrogate, which JSON can carry
+    ("\\ud800") and which the NLU pipeline cannot read."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _token(value: object) -> str | None:
+    """``value`` if it can be a token (ASCII text), else None: the signer compares
+    signatures with ``hmac.compare_digest``, which refuses non-ASCII text."""
+    return value if isinstance(value, str) and value.isascii() else None
+
+
 def _error(status: int, code: str, message: str, headers: dict[str, str]) -> HTTPResponse:
     return response.json({"error": code, "message": message}, status=status, headers=headers)
 
@@ -194,7 +210,7 @@ class WidgetInput(InputChannel):
         Idle means no event in ``store`` (the tracker store, shared by every replica) for
         ``idle_seconds``, or a token that old and never used.
         """
-        checked = self.signer.check(token)
+        checked = self.signer.check(_token(token))
         if checked is None or checked[0] in self.forgotten:
             return None
         conversation_id, issued = checked
@@ -221,7 +237,7 @@ class WidgetInput(InputChannel):
         def body_of(request: Request) -> dict[str, Any]:
             try:
                 body = jsonlib.loads(request.body or b"{}")
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deep
                 return {}
             return body if isinstance(body, dict) else {}
 
@@ -256,6 +272,8 @@ class WidgetInput(InputChannel):
             text = body.get("text")
             if not isinstance(text, str) or not text.strip():
                 return _error(400, "empty", "Please type a message first.", headers)
+            if not _is_unicode(text):
+                return _error(400, "invalid", "That message could not be read.", headers)
             if len(text) > self.max_message_length:
                 return _error(
                     413,
@@ -313,7 +331,7 @@ class WidgetInput(InputChannel):
             if early:
                 return early
             # signed is enough: an idle conversation can still be forgotten
-            conversation_id = self.signer.verify(body_of(request).get("token"))
+            conversation_id = self.signer.verify(_token(body_of(request).get("token")))
             if conversation_id is None or conversation_id in self.forgotten:
                 return _error(401, "token", "This conversation has expired.", headers)
             store = request.app.ctx.agent.tracker_store

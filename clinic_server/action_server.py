@@ -9,8 +9,8 @@ answers an error with the whole request body. This entry point wraps its app:
   secret gets 401 and runs nothing;
 - it will not start without a secret of at least 32 characters (``ACTION_SECRET``, or a file
   named by ``ACTION_SECRET_FILE``);
-- a call that is not JSON naming an action with a tracker gets 400; errors answer
-  ``{"error": "..."}`` and never echo the request.
+- a call that is not JSON naming an action with a tracker of the shape rasa-sdk reads
+  (deflated or not) gets 400; errors answer ``{"error": "..."}`` and never echo the request.
 
 Run: ``python -m clinic_server.action_server [--port 5055]``.
 """
@@ -22,6 +22,7 @@ import hmac
 import json
 import logging
 import os
+import zlib
 from typing import Any
 
 from sanic import Sanic, response
@@ -36,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Action-Secret"
 OPEN_PATHS = frozenset({"/health"})
+# a deflated call larger than this once inflated is refused (rasa-sdk would inflate it all)
+MAX_INFLATED_BYTES = 32 * 1024 * 1024
 
 
 def read_secret(environ: dict[str, str] | None = None) -> str:
@@ -47,22 +50,61 @@ def read_secret(environ: dict[str, str] | None = None) -> str:
 def authorised(request: Request, secret: str) -> bool:
     """Whether ``request`` carries the shared secret (compared in constant time)."""
     given = request.headers.get(SECRET_HEADER, "")
-    return hmac.compare_digest(given.encode("utf-8"), secret.encode("utf-8"))
+    # a header's bytes that are not UTF-8 arrive as lone surrogates: compared as those bytes
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), secret.encode("utf-8"))
+
+
+def _optional(value: object, kind: type | tuple[type, ...]) -> bool:
+    return value is None or isinstance(value, kind)
+
+
+def _tracker_well_formed(tracker: object) -> bool:
+    """Whether ``tracker`` has the fields rasa-sdk's ``Tracker.from_dict`` reads, as their types."""
+    if not isinstance(tracker, dict):
+        return False
+    events = tracker.get("events", [])
+    return (
+        isinstance(tracker.get("sender_id"), str)
+        and isinstance(tracker.get("slots", {}), dict)
+        and isinstance(tracker.get("latest_message", {}), dict)
+        and isinstance(events, list)
+        and all(isinstance(event, dict) for event in events)
+        and isinstance(tracker.get("paused", False), bool)
+        and _optional(tracker.get("followup_action"), str)
+        and isinstance(tracker.get("active_loop", tracker.get("active_form", {})), dict)
+        and _optional(tracker.get("latest_action_name"), str)
+    )
+
+
+def _body(request: Request) -> bytes:
+    """The call's bytes, inflated when deflated (as rasa-sdk does); ValueError if too large."""
+    body = request.body or b""
+    if request.headers.get("Content-Encoding") != "deflate":
+        return body
+    try:
+        inflater = zlib.decompressobj()
+        inflated = inflater.decompress(body, MAX_INFLATED_BYTES)
+    except zlib.error as error:
+        raise ValueError("not deflated") from error
+    if inflater.unconsumed_tail:
+        raise ValueError("too large once inflated")
+    if not inflater.eof:
+        raise ValueError("truncated")  # zlib.decompress, as rasa-sdk calls it, would fail
+    return inflated
 
 
 def well_formed(request: Request) -> bool:
-    """Whether a webhook call names an action and carries a tracker (plain JSON only)."""
-    if request.headers.get("Content-Encoding") == "deflate":
-        return True  # rasa-sdk decompresses it; the error handler still answers without echo
+    """Whether a webhook call is JSON naming an action, with a tracker rasa-sdk can read."""
     try:
-        call = json.loads(request.body or b"null")
-    except ValueError:
+        call = json.loads(_body(request) or b"null")
+    except (ValueError, RecursionError):  # not JSON, not deflated, or nested too deep
         return False
     return (
         isinstance(call, dict)
         and isinstance(call.get("next_action"), str)
-        and isinstance(call.get("tracker"), dict)
-        and isinstance(call["tracker"].get("slots", {}), dict)
+        and _optional(call.get("version"), str)
+        and isinstance(call.get("domain", {}), dict)
+        and _tracker_well_formed(call.get("tracker"))
     )
 
 

@@ -9,7 +9,8 @@ environment or a file instead:
   credentials file (the widget's) answer;
 - ``RASA_ENABLE_API=1``: the API, every route of which needs a JWT signed (HS256) with
   ``RASA_JWT_SECRET`` or the contents of ``RASA_JWT_SECRET_FILE`` (at least 32 characters);
-  the server will not start without it.
+  the server will not start without it. A JWT it cannot read (another algorithm, none, a
+  header that is not UTF-8) gets 401, where sanic-jwt would let PyJWT's error through as 500.
 
 Run: ``python -m clinic_server.rasa_server --model models/current.tar.gz``.
 """
@@ -20,6 +21,7 @@ import argparse
 import logging
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from clinic_server._secrets import ConfigurationError, secret_from_env
 
@@ -43,6 +45,26 @@ def api_settings(environ: dict[str, str] | None = None) -> ApiSettings:
         return ApiSettings(enabled=False)
     secret = secret_from_env("RASA_JWT_SECRET", env, "RASA_ENABLE_API=1 signs the API's JWTs")
     return ApiSettings(enabled=True, jwt_secret=secret)
+
+
+def unreadable_credentials(_request: Any, _error: Exception) -> Any:
+    """401 for an Authorization header that cannot be read (no detail, no echo)."""
+    from sanic import response
+
+    return response.json({"error": "unauthorised"}, status=401)
+
+
+async def refuse_unreadable_jwts(app: Any, _loop: Any) -> None:
+    """Answer 401, not 500, to JWTs sanic-jwt passes on as errors (before the server starts).
+
+    sanic-jwt turns a bad signature or an expired token into 401 but lets PyJWT's
+    ``InvalidAlgorithmError`` (a token whose "alg" is none, missing or not HS256) and a
+    ``UnicodeError`` (header bytes that are not UTF-8) escape.
+    """
+    import jwt
+
+    app.error_handler.add(jwt.exceptions.PyJWTError, unreadable_credentials)
+    app.error_handler.add(UnicodeError, unreadable_credentials)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         jwt_secret=api.jwt_secret,
         jwt_method="HS256",
         endpoints=AvailableEndpoints.read_endpoints(args.endpoints),
+        server_listeners=[(refuse_unreadable_jwts, "before_server_start")],
     )
     return 0
 

@@ -152,6 +152,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     credentials.write_text(
         "channels.token_rest.TokenRestInput:\n"
         "  token: ${REST_TOKEN}\n"
+        # a 10,000-character paste reaches the NLU (test_bad_input_gets_an_answer)
+        "  max_message_length: 20000\n"
         "channels.widget.WidgetInput:\n"
         f'  allowed_origins: ["http://127.0.0.1:{web_port}", "http://localhost:8080"]\n'
         "  max_message_length: 1000\n",

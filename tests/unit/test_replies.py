@@ -166,6 +166,10 @@ def test_selected_topic_button_choice_wins() -> None:
         with_decision({"intent": "faq"}),
         with_decision({"intent": "faq", "faq_topic": "not_a_topic"}),
         with_decision({"intent": "faq"}, [{"entity": "faq_topic", "value": "<script>"}]),
+        # typed by hand as /faq{"faq_topic": [1, 2]}: not a topic, and no error
+        with_decision({"intent": "faq"}, [{"entity": "faq_topic", "value": [1, 2]}]),
+        with_decision({"intent": "faq"}, [{"entity": "faq_topic", "value": {"a": 1}}]),
+        with_decision({"intent": "faq", "faq_topic": ["aftercare"]}),
         {"intent": {"name": "faq"}},
     ],
 )
