@@ -418,13 +418,15 @@ widget_documents = st.fixed_dictionaries(
     {"token": tokens, "text": st.one_of(texts, texts, json_values)},
     optional={"extra": json_values, "metadata": json_values},
 )
-widget_bodies = st.one_of(
-    widget_documents.map(lambda document: Body(document=document)),
-    widget_documents.map(lambda document: Body(document=document)),
-    widget_documents.map(lambda document: Body(document=document)),
-    raw_bodies,
-    json_bodies,
-)
+
+
+def mostly(documents: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[Body]:
+    """Bodies that are ``documents`` three times in five, else raw bytes or any JSON."""
+    shaped = documents.map(lambda document: Body(document=document))
+    return st.one_of(shaped, shaped, shaped, raw_bodies, json_bodies)
+
+
+widget_bodies = mostly(widget_documents)
 origins = st.one_of(
     st.just(ORIGIN),
     st.just(ORIGIN),
@@ -571,12 +573,7 @@ rest_documents = st.fixed_dictionaries(
         "input_channel": json_values,
     },
 )
-rest_bodies = st.one_of(
-    rest_documents.map(lambda document: Body(document=document)),
-    rest_documents.map(lambda document: Body(document=document)),
-    raw_bodies,
-    json_bodies,
-)
+rest_bodies = mostly(rest_documents)
 
 
 @fuzz_settings(150)
@@ -826,13 +823,7 @@ action_calls = st.fixed_dictionaries(
         "version": st.one_of(st.sampled_from(["3.6.21", "3.6", "", "x.y.z", "..."]), json_values),
     },
 )
-action_bodies = st.one_of(
-    action_calls.map(lambda document: Body(document=document)),
-    action_calls.map(lambda document: Body(document=document)),
-    action_calls.map(lambda document: Body(document=document)),
-    raw_bodies,
-    json_bodies,
-)
+action_bodies = mostly(action_calls)
 
 
 @fuzz_settings(200)
