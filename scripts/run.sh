@@ -4,6 +4,9 @@
 # Ctrl-C stops both. Both listen on 127.0.0.1 only unless HOST says otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Conversations and booking requests hold health information: every file the processes make
+# (the SQLite databases, the widget secret) is readable by this user only.
+umask 077
 
 HOST="${HOST:-127.0.0.1}"
 RASA_PORT="${RASA_PORT:-5005}"
@@ -47,7 +50,15 @@ pids+=($!)
 
 # Retention: idle conversations and finished booking requests older than RETENTION_DAYS
 # (30) are deleted now and then daily.
-(while true; do "$BIN/python" -m clinic_office.retention || true; sleep 86400; done) &
+# (the sleep runs as a child the loop waits for, so that stopping the loop stops it too)
+(
+  trap 'kill "${nap:-}" 2>/dev/null; exit 0' TERM INT
+  while true; do
+    "$BIN/python" -m clinic_office.retention || true
+    sleep 86400 & nap=$!
+    wait "$nap"
+  done
+) &
 pids+=($!)
 
 # Delivers staff notifications of booking requests from the database outbox.
