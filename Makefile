@@ -22,7 +22,7 @@ export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
 .PHONY: help setup spacy minilm train run test lint validate test-unit test-stories test-widget \
-	test-fast bookings purge widget browser bench-nlu dedupe clean
+	test-fast bookings purge widget browser bench-nlu dedupe clean nginx cluster publish
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -75,6 +75,19 @@ train: $(MODEL) ## train the model (only when data, domain or config changed)
 
 run: $(MODEL) $(WIDGET_JS) ## start the assistant (5005), actions (5055), notifier, website (8080)
 	@scripts/run.sh
+
+nginx: ## install nginx (apt) for the cluster's gateway and model server
+	@command -v nginx >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
+	@nginx -v
+
+cluster: $(MODEL) $(WIDGET_JS) nginx ## gateway (8000), two Rasa replicas on PostgreSQL and Redis, model server
+	@scripts/cluster.sh
+
+publish: $(MODEL) ## hand the trained model to the cluster's model server: every replica switches, no restart
+	@mkdir -p build/cluster/models && install -m 644 $(MODEL) build/cluster/models/.current.tar.gz && \
+		mv build/cluster/models/.current.tar.gz build/cluster/models/current.tar.gz && \
+		echo "published: the replicas load it within 10 s"
 
 purge: $(INSTALLED) ## delete conversations idle and finished booking requests older than RETENTION_DAYS (30)
 	$(BIN)/python -m clinic_office.retention

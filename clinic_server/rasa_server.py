@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_structlog(logging.INFO)
     logger.info("Rasa HTTP API %s", "on, behind a JWT" if api.enabled else "off")
     serve_application(
-        model_path=args.model,
+        model_path=args.model or None,  # "" with a model server (endpoints.yml `models:`)
         interface=args.interface,
         port=args.port,
         credentials=args.credentials,
