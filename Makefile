@@ -110,7 +110,7 @@ test-stories: $(MODEL) ## test stories, prediction errors fail
 test-widget: ## the widget's JavaScript unit tests and size budget (node --test)
 	node --test widget/test/
 
-test-unit: $(MODEL) $(WIDGET_JS) browser ## unit, NLU, end-to-end and browser tests (pytest)
+test-unit: $(MODEL) $(WIDGET_JS) browser nginx ## unit, NLU, end-to-end, cluster and browser tests (pytest)
 	$(BIN)/python -m pytest
 
 test-fast: lint $(SPACY_MODEL)/meta.json $(MINILM)/meta.json ## lint and unit tests: no training, no servers
