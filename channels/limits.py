@@ -1,14 +1,27 @@
-"""Signed conversation tokens and rate limits for the widget channel (pure, no Rasa import)."""
+"""Signed conversation tokens and rate limits for the widget channel (no Rasa import).
+
+Rate limits: ``RateLimiter`` counts in this process; ``RedisRateLimiter`` counts in Redis,
+shared by every Rasa replica, and falls back to counting in this process while Redis is
+unreachable. Both are ``Limiter``s: ``await limiter.allow(key)``.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
+
+import redis.asyncio
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 
 class TokenSigner:
@@ -65,8 +78,17 @@ def _base36(number: int) -> str:
             return text
 
 
+class Limiter(Protocol):
+    """At most so many events per window for each key."""
+
+    async def allow(self, key: str) -> bool:
+        """Count one event for ``key``; False when over the limit (then it is not counted)."""
+        ...
+
+
 class RateLimiter:
-    """At most ``limit`` events per ``window`` seconds for each key (sliding window)."""
+    """At most ``limit`` events per ``window`` seconds for each key (sliding window), counted
+    in this process."""
 
     def __init__(
         self, limit: int, window: float, clock: Callable[[], float] = time.monotonic
@@ -77,7 +99,7 @@ class RateLimiter:
         self._clock = clock
         self._events: dict[str, deque[float]] = {}
 
-    def allow(self, key: str) -> bool:
+    async def allow(self, key: str) -> bool:
         """Count one event for ``key``; False when over the limit (then it is not counted)."""
         now = self._clock()
         events = self._events.setdefault(key, deque())
@@ -92,6 +114,131 @@ class RateLimiter:
             ]:
                 del self._events[idle]
         return True
+
+
+# A sliding window log, atomic in Redis: the sorted set KEYS[1] holds one member per counted
+# event, scored by the time of the event in microseconds, by the Redis server's clock (so
+# that the replicas' clocks do not matter). ARGV: limit, window in microseconds, a unique
+# member. Returns 1 when the event is counted, 0 when over the limit (then not counted).
+_SLIDING_WINDOW = """
+if redis.replicate_commands then redis.replicate_commands() end
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= limit then
+  return 0
+end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000))
+return 1
+"""
+
+_REDIS_DOWN = (RedisError, OSError, asyncio.TimeoutError)
+
+
+class RedisLimitStore:
+    """The Redis that ``RedisRateLimiter``s count in, and whether it answers.
+
+    Redis calls time out after ``timeout`` seconds. When a call fails, the limiters count in
+    this process; Redis is tried again at most every ``retry_seconds`` (by one request at a
+    time). One warning is logged when Redis stops answering (not one per request), and an info
+    line when it answers again.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "clinic:rl",
+        timeout: float = 0.5,
+        retry_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+        key_secret: bytes = b"",
+    ) -> None:
+        """``url``: e.g. ``redis://127.0.0.1:6379/2``; ``prefix`` of every key in Redis;
+        ``key_secret`` keys the hash of stored keys (the same on every replica)."""
+        self.prefix = prefix
+        self.key_secret = key_secret
+        self.clock = clock
+        self._retry_seconds = retry_seconds
+        self._redis = redis.asyncio.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+        self._script = self._redis.register_script(_SLIDING_WINDOW)
+        self._up = True
+        self._retry_at = 0.0
+
+    @property
+    def up(self) -> bool:
+        """False since a Redis call failed, until one succeeds again."""
+        return self._up
+
+    async def count(self, key: str, limit: int, window: float) -> bool | None:
+        """Count one event in Redis: True if allowed, False if over the limit, None when
+        Redis is not to be asked now (down, or retried by another request)."""
+        now = self.clock()
+        if now < self._retry_at:
+            return None
+        if not self._up:  # this request probes; the others keep counting in-process
+            self._retry_at = now + self._retry_seconds
+        try:
+            counted = await self._script(
+                keys=[key], args=[limit, max(1, round(window * 1e6)), secrets.token_hex(8)]
+            )
+        except _REDIS_DOWN as error:
+            self._retry_at = self.clock() + self._retry_seconds
+            if self._up:
+                self._up = False
+                logger.warning(
+                    "rate limits: Redis does not answer (%s); each process counts alone "
+                    "until it does",
+                    type(error).__name__,
+                )
+            return None
+        self._retry_at = 0.0
+        if not self._up:
+            self._up = True
+            logger.info("rate limits: Redis answers again; the limits are shared again")
+        return bool(counted)
+
+    async def close(self) -> None:
+        """Close the connections to Redis."""
+        await self._redis.close(close_connection_pool=True)
+
+
+class RedisRateLimiter:
+    """At most ``limit`` events per ``window`` seconds for each key (sliding window), counted
+    in Redis and so shared by every process that uses the same Redis, prefix and ``name``.
+
+    A key is stored hashed (``<prefix>:<name>:<HMAC-SHA256 of the key>``, keyed with the
+    store's secret so that an address cannot be found by trying every one), never in clear:
+    keys are client addresses and conversation ids. While Redis does not answer, the limit is
+    counted in this process (fail open: the visitor still gets an answer).
+    """
+
+    def __init__(self, store: RedisLimitStore, name: str, limit: int, window: float) -> None:
+        """``name`` tells this limit's keys from other limits' keys in ``store``."""
+        self.name = name
+        self._store = store
+        self._limit = limit
+        self._window = window
+        self._fallback = RateLimiter(limit, window, clock=store.clock)
+
+    def redis_key(self, key: str) -> str:
+        """Where ``key``'s events are counted in Redis."""
+        digest = hmac.new(
+            self._store.key_secret, key.encode("utf-8", "surrogatepass"), hashlib.sha256
+        ).hexdigest()[:32]
+        return f"{self._store.prefix}:{self.name}:{digest}"
+
+    async def allow(self, key: str) -> bool:
+        """Count one event for ``key``; False when over the limit (then it is not counted)."""
+        counted = await self._store.count(self.redis_key(key), self._limit, self._window)
+        if counted is None:
+            return await self._fallback.allow(key)
+        return counted
 
 
 def client_address(peer: str, forwarded_for: str, trusted_proxies: frozenset[str]) -> str:

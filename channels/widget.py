@@ -19,12 +19,20 @@ Errors are real HTTP codes with ``{"error", "message"}``: 400, 401, 403 (origin 
 allowed), 413 (message too long), 429 (slow down). CORS is answered only for the configured
 site origins. Message text is never logged.
 
+Rate limits (429) count per conversation, per client address, and new conversations per
+client address, each per minute. With ``rate_limit_redis_url`` (or $RATE_LIMIT_REDIS_URL)
+they are counted in Redis, shared by every Rasa replica (in-process while Redis does not
+answer); without it each process counts alone.
+
 credentials.yml::
 
     channels.widget.WidgetInput:
       allowed_origins: ["http://localhost:8080"]
       max_message_length: 1000
       idle_minutes: 60
+      messages_per_minute: 20          # per conversation
+      client_messages_per_minute: 60   # per client address (and new conversations)
+      rate_limit_redis_url: redis://127.0.0.1:6379/2   # optional
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -44,7 +52,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.buttons import last_buttons, payload_for, title_for
-from channels.limits import RateLimiter, TokenSigner, client_address
+from channels.limits import (
+    Limiter,
+    RateLimiter,
+    RedisLimitStore,
+    RedisRateLimiter,
+    TokenSigner,
+    client_address,
+)
 from clinic_server.tracker_store import delete_conversation
 
 logger = logging.getLogger(__name__)
@@ -54,6 +69,10 @@ DEFAULT_IDLE_MINUTES = 60.0
 SECRET_ENV = "WIDGET_SECRET"
 # addresses of the proxies (the TLS gateway) whose X-Forwarded-For names the client
 TRUSTED_PROXIES_ENV = "TRUSTED_PROXIES"
+# the Redis that the replicas share their rate limits in, e.g. redis://127.0.0.1:6379/2
+RATE_LIMIT_REDIS_ENV = "RATE_LIMIT_REDIS_URL"
+LIMIT_WINDOW = 60.0  # seconds
+LIMIT_NAMES = ("conversation", "client", "session")
 
 
 def _trusted_proxies(value: object) -> frozenset[str]:
@@ -141,19 +160,36 @@ class WidgetInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        """Settings from credentials.yml; the secret from $WIDGET_SECRET when not given."""
+        """Settings from credentials.yml; the secret from $WIDGET_SECRET and the rate limits'
+        Redis from $RATE_LIMIT_REDIS_URL when not given."""
         config = credentials or {}
         secret = str(config.get("secret") or os.environ.get(SECRET_ENV) or "")
+        per_conversation = int(config.get("messages_per_minute") or 20)
+        per_client = int(config.get("client_messages_per_minute") or 60)
+        redis_url = str(
+            config.get("rate_limit_redis_url") or os.environ.get(RATE_LIMIT_REDIS_ENV) or ""
+        ).strip()
+        limiters: dict[str, Limiter] | None = None
+        if redis_url:
+            store = RedisLimitStore(redis_url, key_secret=secret.encode())
+            limiters = {
+                name: RedisRateLimiter(store, name, limit, LIMIT_WINDOW)
+                for name, limit in zip(
+                    LIMIT_NAMES, (per_conversation, per_client, per_client), strict=True
+                )
+            }
+            logger.info("widget rate limits are counted in Redis")
         return cls(
             allowed_origins=[str(o).rstrip("/") for o in config.get("allowed_origins") or []],
             max_message_length=int(config.get("max_message_length") or DEFAULT_MAX_LENGTH),
             secret=secret.encode() if secret else secrets.token_bytes(32),
-            per_conversation=int(config.get("messages_per_minute") or 20),
-            per_client=int(config.get("client_messages_per_minute") or 60),
+            per_conversation=per_conversation,
+            per_client=per_client,
             trusted_proxies=_trusted_proxies(
                 config.get("trusted_proxies") or os.environ.get(TRUSTED_PROXIES_ENV, "")
             ),
             idle_seconds=60.0 * float(config.get("idle_minutes") or DEFAULT_IDLE_MINUTES),
+            limiters=limiters,
         )
 
     def __init__(
@@ -166,8 +202,13 @@ class WidgetInput(InputChannel):
         trusted_proxies: frozenset[str] = frozenset(),
         idle_seconds: float = DEFAULT_IDLE_MINUTES * 60,
         clock: Callable[[], float] = time.time,
+        limiters: Mapping[str, Limiter] | None = None,
     ) -> None:
-        """Keep the settings; limits are per minute; ``clock`` is for tests."""
+        """Keep the settings; limits are per minute; ``clock`` is for tests.
+
+        ``limiters``: the "conversation", "client" and "session" limits to use instead of
+        in-process ones built from ``per_conversation`` and ``per_client``.
+        """
         if idle_seconds <= 0:
             raise ValueError("idle_minutes must be positive")
         self.idle_seconds = idle_seconds
@@ -176,9 +217,18 @@ class WidgetInput(InputChannel):
         self.allowed_origins = set(allowed_origins)
         self.max_message_length = max_message_length
         self.signer = TokenSigner(secret, clock)
-        self.conversation_limit = RateLimiter(per_conversation, 60.0)
-        self.client_limit = RateLimiter(per_client, 60.0)
-        self.session_limit = RateLimiter(per_client, 60.0)
+        given = dict(limiters or {})
+        unknown = set(given) - set(LIMIT_NAMES)
+        if unknown:
+            raise ValueError(f"unknown rate limits: {sorted(unknown)}")
+
+        def limit(name: str, per_minute: int) -> Limiter:
+            chosen = given.get(name)
+            return chosen if chosen is not None else RateLimiter(per_minute, LIMIT_WINDOW)
+
+        self.conversation_limit = limit("conversation", per_conversation)
+        self.client_limit = limit("client", per_client)
+        self.session_limit = limit("session", per_client)
         self.forgotten: set[str] = set()
 
     def cors_headers(self, request: Request) -> dict[str, str] | None:
@@ -250,7 +300,7 @@ class WidgetInput(InputChannel):
             headers, early = guard(request)
             if early:
                 return early
-            if not self.session_limit.allow(self._client(request)):
+            if not await self.session_limit.allow(self._client(request)):
                 return _error(
                     429, "slow_down", "Too many new conversations. Please wait a minute.", headers
                 )
@@ -282,9 +332,9 @@ class WidgetInput(InputChannel):
                     f"{self.max_message_length} characters.",
                     headers,
                 )
-            if not self.client_limit.allow(
+            if not await self.client_limit.allow(
                 self._client(request)
-            ) or not self.conversation_limit.allow(conversation_id):
+            ) or not await self.conversation_limit.allow(conversation_id):
                 return _error(
                     429,
                     "slow_down",

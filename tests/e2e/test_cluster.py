@@ -184,6 +184,9 @@ def test_a_booking_across_replicas_survives_one_replica_dying(cluster: Cluster) 
     assert any(row["reference"] in str(m.get("text")) for m in final)
     # no turn lost: every message is in the conversation, in order
     assert user_turns(cluster, conversation_id) == [*BEFORE_THE_CRASH, *AFTER_THE_CRASH, "/affirm"]
+    # the replicas counted the rate limits in Redis, under hashed keys
+    keys = redis.Redis(host="127.0.0.1", port=6379, db=LIMITS_DB).keys("clinic:rl:*")
+    assert keys and not any(conversation_id.encode() in key for key in keys)
 
 
 def test_the_gateway_is_the_only_public_surface(cluster: Cluster) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from rasa.core.tracker_store import InMemoryTrackerStore
@@ -11,8 +13,8 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from channels.buttons import last_buttons, payload_for
-from channels.limits import RateLimiter, TokenSigner, client_address
-from channels.widget import WidgetInput, history_of
+from channels.limits import RateLimiter, RedisRateLimiter, TokenSigner, client_address
+from channels.widget import RATE_LIMIT_REDIS_ENV, WidgetInput, history_of
 
 SIGNER = TokenSigner(b"0123456789abcdef0123456789abcdef")
 
@@ -64,11 +66,78 @@ def test_short_secret_is_refused() -> None:
 def test_rate_limiter_window() -> None:
     now = [0.0]
     limiter = RateLimiter(2, 60.0, clock=lambda: now[0])
-    assert limiter.allow("a") and limiter.allow("a")
-    assert not limiter.allow("a")
-    assert limiter.allow("b")
+
+    def allow(key: str) -> bool:
+        return asyncio.run(limiter.allow(key))
+
+    assert allow("a") and allow("a")
+    assert not allow("a")
+    assert allow("b")
     now[0] = 61.0
-    assert limiter.allow("a")
+    assert allow("a")
+
+
+class Refuse:
+    """A limiter that refuses everything and remembers what it was asked."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    async def allow(self, key: str) -> bool:
+        self.keys.append(key)
+        return False
+
+
+def test_injected_limiters_are_used_by_the_routes() -> None:
+    refuse = Refuse()
+    channel = WidgetInput(
+        allowed_origins=[],
+        max_message_length=1000,
+        secret=b"0123456789abcdef0123456789abcdef",
+        limiters={"session": refuse},
+    )
+    assert channel.session_limit is refuse
+    assert isinstance(channel.client_limit, RateLimiter)
+    assert isinstance(channel.conversation_limit, RateLimiter)
+
+    async def on_new_message(message: Any) -> None:
+        raise AssertionError("no message expected")
+
+    # the blueprint's routes before they are registered on an app (Sanic 21.12)
+    routes = {r.uri: r.handler for r in channel.blueprint(on_new_message)._future_routes}
+    request = SimpleNamespace(method="POST", ip="203.0.113.9", headers={})
+    answer = asyncio.run(routes["/session"](request))
+    assert answer.status == 429
+    assert refuse.keys == ["203.0.113.9"]
+
+
+def test_unknown_limiter_names_are_refused() -> None:
+    with pytest.raises(ValueError):
+        WidgetInput([], 1000, b"0123456789abcdef0123456789abcdef", limiters={"chat": Refuse()})
+
+
+def test_the_rate_limits_are_in_redis_when_a_redis_url_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(RATE_LIMIT_REDIS_ENV, raising=False)
+    local = WidgetInput.from_credentials({"secret": "0123456789abcdef"})
+    assert isinstance(local, WidgetInput)
+    assert isinstance(local.session_limit, RateLimiter)
+
+    # no connection is made until a limit is counted
+    shared = WidgetInput.from_credentials(
+        {"secret": "0123456789abcdef", "rate_limit_redis_url": "redis://127.0.0.1:6379/15"}
+    )
+    assert isinstance(shared, WidgetInput)
+    limits = (shared.conversation_limit, shared.client_limit, shared.session_limit)
+    assert all(isinstance(limit, RedisRateLimiter) for limit in limits)
+    names = [limit.name for limit in limits if isinstance(limit, RedisRateLimiter)]
+    assert names == ["conversation", "client", "session"]
+
+    monkeypatch.setenv(RATE_LIMIT_REDIS_ENV, "redis://127.0.0.1:6379/15")
+    from_env = WidgetInput.from_credentials({"secret": "0123456789abcdef"})
+    assert isinstance(from_env, WidgetInput)
+    assert isinstance(from_env.client_limit, RedisRateLimiter)
 
 
 def test_history_shows_texts_and_buttons_not_payloads() -> None:
