@@ -97,9 +97,10 @@ http {
   proxy_max_temp_file_size 0;
   default_type application/octet-stream;
 
+  # no keepalive to the replicas: a replica that dies then refuses the next connection, which
+  # nginx passes to another replica, instead of failing a message already sent on a kept one
   upstream rasa_replicas {
-$upstreams    keepalive 16;
-  }
+$upstreams  }
 
   # the one public surface: the site, widget.js and the widget's routes
   server {

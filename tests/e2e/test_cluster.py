@@ -3,24 +3,31 @@ PostgreSQL and Redis, one replica killed in the middle of the form (issue 9)."""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import secrets
+import shutil
 import signal
+import socket
 import subprocess
+import tarfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import uuid4
 
+import jwt
 import pytest
 import redis
 import requests
 import sqlalchemy as sa
 
 from clinic_office.booking_store import BookingStore
-from tests.e2e.conftest import ROOT, free_port
+from tests.e2e.conftest import MODEL, ROOT, free_port
 from tests.unit.test_booking_store import POSTGRES_URL, postgres_unreachable
 
 pytestmark = pytest.mark.e2e
@@ -36,6 +43,8 @@ class Cluster:
     replicas: list[str]
     folder: Path
     database_url: str
+    jwt_secret: str
+    models: Path
 
     def pid(self, name: str) -> int:
         return int((self.folder / "pids" / f"{name}.pid").read_text(encoding="utf-8"))
@@ -48,6 +57,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         pytest.fail(f"{reason}: the cluster needs PostgreSQL")
     redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2).ping()
     folder = tmp_path_factory.mktemp("cluster")
+    # the model server's folder must be readable by nginx's workers: not under /tmp/pytest-*
+    models = ROOT / "build" / "cluster" / f"test-models-{uuid4().hex[:8]}"
     database = f"e2e_cluster_{uuid4().hex[:10]}"
     url = sa.engine.make_url(POSTGRES_URL).set(database=database).render_as_string(False)
     gateway_port, model_port, web_port, actions_port, *replica_ports = (
@@ -56,6 +67,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     env = {
         **os.environ,
         "CLUSTER_DIR": str(folder),
+        "MODELS_DIR": str(models),
         "GATEWAY_PORT": str(gateway_port),
         "MODEL_SERVER_PORT": str(model_port),
         "WEB_PORT": str(web_port),
@@ -67,9 +79,12 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         "RATE_LIMIT_REDIS_URL": f"redis://127.0.0.1:6379/{LIMITS_DB}",
         "WIDGET_SECRET": secrets.token_urlsafe(36),
         "NOTIFY_CHANNELS": "",
+        # the replicas' API (never proxied by the gateway) tells which model each one serves
+        "RASA_ENABLE_API": "1",
+        "RASA_JWT_SECRET": secrets.token_urlsafe(36),
         "RASA_TELEMETRY_ENABLED": "false",
     }
-    for name in ("RASA_ENABLE_API", "REST_TOKEN", "CLINIC_SETTINGS"):
+    for name in ("REST_TOKEN", "CLINIC_SETTINGS"):
         env.pop(name, None)
     log = (folder / "cluster.log").open("wb")
     process = subprocess.Popen(
@@ -80,6 +95,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         replicas=[f"http://127.0.0.1:{port}" for port in replica_ports],
         folder=folder,
         database_url=url,
+        jwt_secret=env["RASA_JWT_SECRET"],
+        models=models,
     )
     try:
         deadline = time.monotonic() + 300
@@ -96,6 +113,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+        shutil.rmtree(models, ignore_errors=True)
         for db in (LOCK_DB, LIMITS_DB):
             redis.Redis(host="127.0.0.1", port=6379, db=db).flushdb()
         admin = sa.create_engine(POSTGRES_URL, future=True, isolation_level="AUTOCOMMIT")
@@ -115,6 +133,15 @@ def say(cluster: Cluster, base: str, token: str, text: str) -> list[dict[str, An
     messages: list[dict[str, Any]] = reply.json()["messages"]
     assert messages, (base, text)
     return messages
+
+
+def port_open(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def stored(cluster: Cluster) -> list[dict[str, Any]]:
@@ -152,6 +179,69 @@ AFTER_THE_CRASH = [
 ]
 
 
+def with_model_id(archive: bytes, model_id: str) -> bytes:
+    """The model archive ``archive`` with ``model_id`` in its metadata."""
+    out = io.BytesIO()
+    with (
+        tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as source,
+        tarfile.open(fileobj=out, mode="w:gz") as target,
+    ):
+        for member in source.getmembers():
+            data = source.extractfile(member) if member.isfile() else None
+            if member.name.lstrip("./") == "metadata.json" and data is not None:
+                metadata = json.loads(data.read())
+                metadata["model_id"] = model_id
+                body = json.dumps(metadata).encode()
+                member.size = len(body)
+                target.addfile(member, io.BytesIO(body))
+            else:
+                target.addfile(member, data)
+    return out.getvalue()
+
+
+def model_ids(cluster: Cluster) -> list[str]:
+    """The id of the model each replica serves."""
+    token = jwt.encode(
+        {"user": {"username": "tests", "role": "admin"}}, cluster.jwt_secret, algorithm="HS256"
+    )
+    files = []
+    for replica in cluster.replicas:
+        status = requests.get(
+            f"{replica}/status", headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT
+        )
+        assert status.status_code == 200, status.text[:200]
+        files.append(str(status.json()["model_id"]))
+    return files
+
+
+def test_a_published_model_reaches_every_replica_with_no_restart(cluster: Cluster) -> None:
+    session = requests.post(
+        f"{cluster.gateway}/webhooks/widget/session",
+        headers={"Origin": cluster.gateway},
+        timeout=TIMEOUT,
+    )
+    token = session.json()["token"]
+    say(cluster, cluster.gateway, token, "I'd like to book an appointment please")
+    pids = {name: cluster.pid(name) for name in ("rasa1", "rasa2")}
+    new_id = uuid4().hex
+    assert new_id not in model_ids(cluster)
+
+    # a new model (the same one under a new id), published as `make publish` does: one rename
+    staged = cluster.models / ".current.tar.gz"
+    staged.write_bytes(with_model_id(MODEL.read_bytes(), new_id))
+    staged.chmod(0o644)
+    staged.replace(cluster.models / "current.tar.gz")
+
+    deadline = time.monotonic() + 90
+    while model_ids(cluster) != [new_id, new_id]:
+        assert time.monotonic() < deadline, "a replica did not load the published model"
+        time.sleep(1)
+    assert {name: cluster.pid(name) for name in pids} == pids  # no replica restarted
+    # the form started before the switch goes on after it
+    asked = say(cluster, cluster.gateway, token, "Jane Doe")
+    assert any("phone" in str(m.get("text")).lower() for m in asked)
+
+
 def test_a_booking_across_replicas_survives_one_replica_dying(cluster: Cluster) -> None:
     session = requests.post(
         f"{cluster.gateway}/webhooks/widget/session",
@@ -166,6 +256,12 @@ def test_a_booking_across_replicas_survives_one_replica_dying(cluster: Cluster) 
         say(cluster, cluster.replicas[turn % 2], token, text)
 
     os.kill(cluster.pid("rasa1"), signal.SIGKILL)  # the first replica dies mid-form
+    # (a message in flight at the moment of the crash would get a 502, which the widget shows
+    # as "could not send, try again"; the test goes on once the replica is gone)
+    deadline = time.monotonic() + 10
+    while port_open(cluster.replicas[0]):
+        assert time.monotonic() < deadline, "the killed replica still listens"
+        time.sleep(0.05)
 
     # the visitor goes on through the gateway, which now reaches the other replica only
     replies = [say(cluster, cluster.gateway, token, text) for text in AFTER_THE_CRASH]
