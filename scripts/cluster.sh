@@ -71,11 +71,15 @@ if [[ ! -s "$MODELS_DIR/current.tar.gz" ]]; then
     mv "$MODELS_DIR/.current.tar.gz" "$MODELS_DIR/current.tar.gz"
 fi
 
-# The widget's settings: the gateway's origin is the site, rate limits live in Redis.
+# The widget's settings: the gateway's origin is the site, rate limits live in Redis
+# (WIDGET_MESSAGES_PER_MINUTE per conversation, WIDGET_CLIENT_MESSAGES_PER_MINUTE per visitor's
+# address; `make bench-load` raises them for its run).
 cat > "$CLUSTER_DIR/credentials.yml" <<YML
 channels.widget.WidgetInput:
   allowed_origins: ["$PUBLIC_URL"]
   max_message_length: 1000
+  messages_per_minute: ${WIDGET_MESSAGES_PER_MINUTE:-20}
+  client_messages_per_minute: ${WIDGET_CLIENT_MESSAGES_PER_MINUTE:-60}
   rate_limit_redis_url: "$RATE_LIMIT_REDIS_URL"
 YML
 
