@@ -22,7 +22,8 @@ export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
 .PHONY: help setup spacy minilm train run test lint validate test-unit test-stories test-widget \
-	test-fast bookings purge widget browser bench-nlu dedupe clean nginx cluster publish
+	test-fast bookings purge widget browser bench-nlu bench-load dedupe clean nginx cluster \
+	publish
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -120,6 +121,9 @@ test: lint validate test-widget test-stories test-unit ## the whole suite (what 
 
 bench-nlu: $(MODEL) ## dev, test and triage sets: the assistant beside a TF-IDF baseline
 	$(BIN)/python -m scripts.bench_nlu
+
+bench-load: $(MODEL) $(WIDGET_JS) nginx ## load: a bare `rasa init` bot, one replica, two (msg/s, latency, memory)
+	$(BIN)/python -m scripts.bench_load
 
 dedupe: $(INSTALLED) ## remove training examples that an evaluation set holds (prints counts only)
 	$(BIN)/python -m scripts.dedupe_training
