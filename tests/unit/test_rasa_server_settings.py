@@ -50,3 +50,26 @@ def test_the_rest_channel_token(header: str, ok: bool) -> None:
 def test_the_rest_channel_never_opens_without_a_token(credentials: dict[str, str] | None) -> None:
     with pytest.raises(ValueError):
         TokenRestInput.from_credentials(credentials)
+
+
+def test_action_results_are_validated_as_rasa_does_with_one_compiled_validator() -> None:
+    import jsonschema
+    from rasa.core.actions.action import RemoteAction
+
+    from clinic_server.rasa_server import validate_action_results_once_compiled
+
+    action = RemoteAction("action_answer_faq", None)
+    good = {"events": [{"event": "slot", "name": "x", "value": 1}], "responses": [{"text": "hi"}]}
+    bad = {"events": [{"event": 42}], "responses": "not a list"}
+    original = RemoteAction._validate_action_result
+    assert original(action, good)
+    with pytest.raises(jsonschema.ValidationError):
+        original(action, bad)
+    try:
+        validate_action_results_once_compiled()
+        assert RemoteAction._validate_action_result is not original
+        assert action._validate_action_result(good)
+        with pytest.raises(jsonschema.ValidationError, match="Failed to validate Action server"):
+            action._validate_action_result(bad)
+    finally:
+        RemoteAction._validate_action_result = original
