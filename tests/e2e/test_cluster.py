@@ -122,6 +122,17 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         admin.dispose()
 
 
+def new_token(cluster: Cluster) -> str:
+    """A new widget conversation, through the gateway."""
+    session = requests.post(
+        f"{cluster.gateway}/webhooks/widget/session",
+        headers={"Origin": cluster.gateway},
+        timeout=TIMEOUT,
+    )
+    assert session.status_code == 200, session.text[:200]
+    return str(session.json()["token"])
+
+
 def say(cluster: Cluster, base: str, token: str, text: str) -> list[dict[str, Any]]:
     reply = requests.post(
         f"{base}/webhooks/widget/message",
@@ -215,12 +226,7 @@ def model_ids(cluster: Cluster) -> list[str]:
 
 
 def test_a_published_model_reaches_every_replica_with_no_restart(cluster: Cluster) -> None:
-    session = requests.post(
-        f"{cluster.gateway}/webhooks/widget/session",
-        headers={"Origin": cluster.gateway},
-        timeout=TIMEOUT,
-    )
-    token = session.json()["token"]
+    token = new_token(cluster)
     say(cluster, cluster.gateway, token, "I'd like to book an appointment please")
     pids = {name: cluster.pid(name) for name in ("rasa1", "rasa2")}
     new_id = uuid4().hex
@@ -243,12 +249,7 @@ def test_a_published_model_reaches_every_replica_with_no_restart(cluster: Cluste
 
 
 def test_a_booking_across_replicas_survives_one_replica_dying(cluster: Cluster) -> None:
-    session = requests.post(
-        f"{cluster.gateway}/webhooks/widget/session",
-        headers={"Origin": cluster.gateway},
-        timeout=TIMEOUT,
-    )
-    token = session.json()["token"]
+    token = new_token(cluster)
     conversation_id = token.split(".")[0]
 
     # the turns alternate between the two replicas
