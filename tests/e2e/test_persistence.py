@@ -27,7 +27,7 @@ def on_postgresql(servers: Servers) -> Iterator[Servers]:
     database; it shares the first one's action server."""
     reason = postgres_unreachable()
     if reason:
-        pytest.fail(f"{reason}: the PostgreSQL tests need it (README, Tests)")
+        pytest.fail(f"{reason}: the PostgreSQL tests need it (README: what make test sets up)")
     database = f"e2e_{uuid4().hex[:12]}"
     admin = sa.create_engine(POSTGRES_URL, future=True, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
