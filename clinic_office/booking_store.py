@@ -31,7 +31,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,6 +38,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from clinic_office import sqlite
 
 log = logging.getLogger(__name__)
 
@@ -254,10 +255,9 @@ class BookingStore:
             connect_args["connect_timeout"] = DEFAULT_CONNECT_TIMEOUT
         if self._backend == "sqlite":
             connect_args["timeout"] = 15
-            if parsed.database and parsed.database != ":memory:":
-                # best effort: a folder that cannot be made shows as the database unavailable
-                with suppress(OSError):
-                    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # best effort: a folder that cannot be made shows as the database unavailable
+            with suppress(OSError):
+                sqlite.make_folder(url)
         try:
             engine = sa.create_engine(
                 parsed, future=True, pool_pre_ping=True, connect_args=connect_args

@@ -113,13 +113,3 @@ def _days(raw: str) -> int:
 def current() -> Settings:
     """This process's settings, read from the environment on first use."""
     return Settings.from_env()
-
-
-def sqlite_folder_ready(url: str) -> str:
-    """Create the folder of a SQLite file URL (other URLs untouched); the URL."""
-    from sqlalchemy.engine import make_url
-
-    parts = make_url(url)
-    if parts.get_backend_name() == "sqlite" and parts.database not in (None, "", ":memory:"):
-        Path(str(parts.database)).parent.mkdir(parents=True, exist_ok=True)
-    return url

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from clinic_office import config
+from clinic_office import config, sqlite
 from clinic_office.booking_store import BookingStore
 
 EVENTS_TABLE = "events"
@@ -30,7 +30,7 @@ def purge_conversations(url: str, before: float) -> int:
 
     Returns how many conversations went; 0 when no conversation was ever stored.
     """
-    engine = sa.create_engine(config.sqlite_folder_ready(url), future=True)
+    engine = sa.create_engine(sqlite.make_folder(url), future=True)
     try:
         if not sa.inspect(engine).has_table(EVENTS_TABLE):
             return 0

@@ -13,13 +13,12 @@ the same way, and adds ``delete``, which removes every stored event of a convers
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
 from sqlalchemy.engine import make_url
 
-from clinic_office import config
+from clinic_office import config, sqlite
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +30,8 @@ def connection_settings(url: str) -> dict[str, Any]:
     if dialect == "sqlite":
         if not parts.database:
             raise ValueError("a SQLite conversations database needs a file name")
-        database = parts.database
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
-        return {"dialect": "sqlite", "db": database}
+        sqlite.make_folder(url)
+        return {"dialect": "sqlite", "db": parts.database}
     return {
         "dialect": parts.drivername,
         "host": parts.host,
