@@ -18,7 +18,6 @@ Enable it in a credentials file (``credentials-rest.yml``):
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -29,6 +28,9 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.text import utf8_text
+from clinic_server._secrets import same_secret
+
 MIN_TOKEN_LENGTH = 32
 DEFAULT_MAX_LENGTH = 1000
 
@@ -38,21 +40,7 @@ def bearer_matches(header: str, token: str) -> bool:
     scheme, _, given = header.partition(" ")
     if scheme.lower() != "bearer":
         return False
-    # a header's bytes that are not UTF-8 arrive as lone surrogates: compared as those bytes
-    return hmac.compare_digest(
-        given.strip().encode("utf-8", "surrogateescape"), token.encode("utf-8")
-    )
-
-
-def _is_text(value: object) -> bool:
-    """A string that UTF-8 can encode (JSON may carry a lone surrogate such as "\\ud800")."""
-    if not isinstance(value, str):
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return same_secret(given.strip(), token)
 
 
 def well_formed(request: Request) -> bool:
@@ -65,11 +53,11 @@ def well_formed(request: Request) -> bool:
         return False
     sender = call.get("sender")
     return (
-        _is_text(sender)
+        utf8_text(sender)
         and bool(sender)
-        and _is_text(call.get("message"))
+        and utf8_text(call.get("message"))
         and isinstance(call.get("metadata") or {}, dict)
-        and _is_text(call.get("input_channel") or "rest")
+        and utf8_text(call.get("input_channel") or "rest")
     )
 
 

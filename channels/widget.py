@@ -60,6 +60,7 @@ from channels.limits import (
     TokenSigner,
     client_address,
 )
+from channels.text import utf8_text
 from clinic_server.tracker_store import delete_conversation
 
 logger = logging.getLogger(__name__)
@@ -79,16 +80,6 @@ def _trusted_proxies(value: object) -> frozenset[str]:
     """A comma list (or YAML list) of proxy addresses."""
     items = value if isinstance(value, list) else str(value or "").split(",")
     return frozenset(str(item).strip() for item in items if str(item).strip())
-
-
-def _is_unicode(text: str) -> bool:
-    """False for text that UTF-8 cannot encode: a lone surrogate, which JSON can carry
-    ("\\ud800") and which the NLU pipeline cannot read."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _token(value: object) -> str | None:
@@ -322,7 +313,7 @@ class WidgetInput(InputChannel):
             text = body.get("text")
             if not isinstance(text, str) or not text.strip():
                 return _error(400, "empty", "Please type a message first.", headers)
-            if not _is_unicode(text):
+            if not utf8_text(text):
                 return _error(400, "invalid", "That message could not be read.", headers)
             if len(text) > self.max_message_length:
                 return _error(

@@ -1,7 +1,9 @@
-"""Secrets from the environment or a file, never the command line, and never short."""
+"""Secrets from the environment or a file, never the command line, and never short; and how a
+request's header is compared with one."""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -26,3 +28,12 @@ def secret_from_env(name: str, env: Mapping[str, str], purpose: str) -> str:
             f"characters: {purpose}"
         )
     return secret
+
+
+def same_secret(given: str, secret: str) -> bool:
+    """Whether a header's ``given`` value is ``secret``, compared in constant time.
+
+    A header's bytes that are not UTF-8 arrive as lone surrogates: they are compared as those
+    bytes, and never match.
+    """
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), secret.encode("utf-8"))

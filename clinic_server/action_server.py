@@ -18,7 +18,6 @@ Run: ``python -m clinic_server.action_server [--port 5055]``.
 from __future__ import annotations
 
 import argparse
-import hmac
 import json
 import logging
 import os
@@ -29,7 +28,12 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from clinic_server._secrets import MIN_SECRET_LENGTH, ConfigurationError, secret_from_env
+from clinic_server._secrets import (
+    MIN_SECRET_LENGTH,
+    ConfigurationError,
+    same_secret,
+    secret_from_env,
+)
 
 __all__ = ["MIN_SECRET_LENGTH", "ConfigurationError", "authorised", "create_app", "read_secret"]
 
@@ -49,9 +53,7 @@ def read_secret(environ: dict[str, str] | None = None) -> str:
 
 def authorised(request: Request, secret: str) -> bool:
     """Whether ``request`` carries the shared secret (compared in constant time)."""
-    given = request.headers.get(SECRET_HEADER, "")
-    # a header's bytes that are not UTF-8 arrive as lone surrogates: compared as those bytes
-    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), secret.encode("utf-8"))
+    return same_secret(request.headers.get(SECRET_HEADER, ""), secret)
 
 
 def _optional(value: object, kind: type | tuple[type, ...]) -> bool:
