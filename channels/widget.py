@@ -74,6 +74,8 @@ TRUSTED_PROXIES_ENV = "TRUSTED_PROXIES"
 RATE_LIMIT_REDIS_ENV = "RATE_LIMIT_REDIS_URL"
 LIMIT_WINDOW = 60.0  # seconds
 LIMIT_NAMES = ("conversation", "client", "session")
+# a conversation's tracker that was not read while checking its token
+_NOT_READ = object()
 
 
 def _trusted_proxies(value: object) -> frozenset[str]:
@@ -251,17 +253,23 @@ class WidgetInput(InputChannel):
         Idle means no event in ``store`` (the tracker store, shared by every replica) for
         ``idle_seconds``, or a token that old and never used.
         """
+        found = await self._conversation(token, store)
+        return None if found is None else found[0]
+
+    async def _conversation(self, token: object, store: Any) -> tuple[str, Any] | None:
+        """``conversation``, with the tracker when checking idleness read it (else
+        ``_NOT_READ``), so that a route does not read it a second time."""
         checked = self.signer.check(_token(token))
         if checked is None or checked[0] in self.forgotten:
             return None
         conversation_id, issued = checked
         now = self.clock()
         if now - issued <= self.idle_seconds:
-            return conversation_id
+            return conversation_id, _NOT_READ
         tracker = await store.retrieve(conversation_id)
         events = tracker.events if tracker is not None else []
         last = events[-1].timestamp if events else issued
-        return conversation_id if now - last <= self.idle_seconds else None
+        return (conversation_id, tracker) if now - last <= self.idle_seconds else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The widget's routes."""
@@ -305,11 +313,12 @@ class WidgetInput(InputChannel):
                 return early
             body = body_of(request)
             store = request.app.ctx.agent.tracker_store
-            conversation_id = await self.conversation(body.get("token"), store)
-            if conversation_id is None:
+            found = await self._conversation(body.get("token"), store)
+            if found is None:
                 return _error(
                     401, "token", "This conversation has expired. Please start again.", headers
                 )
+            conversation_id, tracker = found
             text = body.get("text")
             if not isinstance(text, str) or not text.strip():
                 return _error(400, "empty", "Please type a message first.", headers)
@@ -333,7 +342,8 @@ class WidgetInput(InputChannel):
                     headers,
                 )
             # A typed button title counts as pressing the button.
-            tracker = await store.retrieve(conversation_id)
+            if tracker is _NOT_READ:
+                tracker = await store.retrieve(conversation_id)
             text = payload_for(text, last_buttons(_recent_events(tracker))) or text
             collector = CollectingOutputChannel()
             await on_new_message(
@@ -356,12 +366,14 @@ class WidgetInput(InputChannel):
             if early:
                 return early
             store = request.app.ctx.agent.tracker_store
-            conversation_id = await self.conversation(body_of(request).get("token"), store)
-            if conversation_id is None:
+            found = await self._conversation(body_of(request).get("token"), store)
+            if found is None:
                 return _error(
                     401, "token", "This conversation has expired. Please start again.", headers
                 )
-            tracker = await store.retrieve(conversation_id)
+            conversation_id, tracker = found
+            if tracker is _NOT_READ:
+                tracker = await store.retrieve(conversation_id)
             events = tracker.current_state(EventVerbosity.ALL)["events"] if tracker else []
             return response.json({"messages": history_of(events or [])}, headers=headers)
 
