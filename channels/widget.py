@@ -61,7 +61,7 @@ from channels.limits import (
     client_address,
 )
 from channels.text import utf8_text
-from clinic_server.tracker_store import delete_conversation
+from clinic_server.tracker_store import delete_conversation, recent_events
 
 logger = logging.getLogger(__name__)
 
@@ -342,9 +342,15 @@ class WidgetInput(InputChannel):
                     headers,
                 )
             # A typed button title counts as pressing the button.
+            # (from the newest stored events when the store can: not the whole conversation)
+            recent = None
             if tracker is _NOT_READ:
-                tracker = await store.retrieve(conversation_id)
-            text = payload_for(text, last_buttons(_recent_events(tracker))) or text
+                recent = await recent_events(store, conversation_id)
+            if recent is None:
+                if tracker is _NOT_READ:
+                    tracker = await store.retrieve(conversation_id)
+                recent = _recent_events(tracker)
+            text = payload_for(text, last_buttons(recent)) or text
             collector = CollectingOutputChannel()
             await on_new_message(
                 UserMessage(

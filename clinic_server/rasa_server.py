@@ -23,6 +23,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from clinic_server import parse_cache
 from clinic_server._secrets import ConfigurationError, secret_from_env
 
 __all__ = ["ApiSettings", "ConfigurationError", "api_settings", "main"]
@@ -110,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         api = api_settings()
-    except (ConfigurationError, OSError) as error:
+        cache = parse_cache.cache_settings(os.environ)
+    except (ConfigurationError, OSError, ValueError) as error:
         print(f"Rasa server not started: {error}")
         return 2
 
@@ -123,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     rasa.utils.common.configure_logging_and_warnings(logging.INFO)
     configure_structlog(logging.INFO)
     validate_action_results_once_compiled()
+    parse_cache.install(cache)
     logger.info("Rasa HTTP API %s", "on, behind a JWT" if api.enabled else "off")
+    logger.info("parse cache: %s", f"{cache.size} entries" if cache.size else "off")
     serve_application(
         model_path=args.model or None,  # "" with a model server (endpoints.yml `models:`)
         interface=args.interface,

@@ -12,6 +12,7 @@ the same way, and adds ``delete``, which removes every stored event of a convers
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -59,6 +60,25 @@ class UrlSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc]
         logger.info("conversations stored in a %s database", settings["dialect"])
         super().__init__(domain=domain, event_broker=event_broker, **settings)
 
+    async def recent_events(self, sender_id: str, limit: int = 30) -> list[dict[str, Any]] | None:
+        """The stored events since the visitor last wrote, oldest first, read from the newest
+        rows only (a retrieve reads and replays the whole conversation); None when the last
+        ``limit`` rows hold no user message, so the caller reads the tracker instead."""
+        with self.session_scope() as session:
+            rows = (
+                session.query(self.SQLEvent.type_name, self.SQLEvent.data)
+                .filter(self.SQLEvent.sender_id == sender_id)
+                .order_by(self.SQLEvent.id.desc())
+                .limit(limit)
+                .all()
+            )
+        recent: list[dict[str, Any]] = []
+        for type_name, data in rows:
+            recent.append(json.loads(data))
+            if type_name == "user":
+                return recent[::-1]
+        return recent[::-1] if len(rows) < limit else None
+
     async def delete(self, sender_id: str) -> int:
         """Remove every stored event of conversation ``sender_id``; how many rows went."""
         with self.session_scope() as session:
@@ -69,6 +89,17 @@ class UrlSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc]
             )
             session.commit()
         return int(deleted or 0)
+
+
+async def recent_events(store: Any, sender_id: str) -> list[dict[str, Any]] | None:
+    """The conversation's events since the visitor last wrote, when the store can read them
+    without the whole tracker (looking through Rasa's fail-safe wrapper); else None."""
+    inner = getattr(store, "_tracker_store", store)
+    read = getattr(inner, "recent_events", None)
+    if read is None:
+        return None
+    events = await read(sender_id)
+    return None if events is None else list(events)
 
 
 async def delete_conversation(store: Any, sender_id: str) -> bool:

@@ -36,6 +36,11 @@ export RATE_LIMIT_REDIS_URL="${RATE_LIMIT_REDIS_URL:-redis://$REDIS_HOST:$REDIS_
 export ACTIONS_PORT MODEL_SERVER_PORT
 # the gateway is the only proxy whose X-Forwarded-For counts
 export TRUSTED_PROXIES="${TRUSTED_PROXIES:-127.0.0.1}"
+# One computing thread per process: a replica handles one message at a time, and BLAS and
+# TensorFlow threads spinning beside it took a second core for nothing (docs/benchmark.md)
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
+export MKL_NUM_THREADS="${MKL_NUM_THREADS:-1}" TF_INTRA_OP_PARALLELISM_THREADS="${TF_INTRA_OP_PARALLELISM_THREADS:-1}"
+export TF_INTER_OP_PARALLELISM_THREADS="${TF_INTER_OP_PARALLELISM_THREADS:-1}"
 
 command -v nginx >/dev/null || { echo "nginx is not installed: run \`make nginx\`" >&2; exit 1; }
 mkdir -p "$CLUSTER_DIR/pids"

@@ -45,6 +45,11 @@ if [[ -z "${ACTION_SECRET:-}" ]]; then
   ACTION_SECRET="$(tr -d '[:space:]' < "$ACTION_SECRET_FILE")"
 fi
 export ACTION_SECRET ACTIONS_PORT
+# One computing thread per process: a replica handles one message at a time, and BLAS and
+# TensorFlow threads spinning beside it took a second core for nothing (docs/benchmark.md)
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
+export MKL_NUM_THREADS="${MKL_NUM_THREADS:-1}" TF_INTRA_OP_PARALLELISM_THREADS="${TF_INTRA_OP_PARALLELISM_THREADS:-1}"
+export TF_INTER_OP_PARALLELISM_THREADS="${TF_INTER_OP_PARALLELISM_THREADS:-1}"
 "$BIN/python" -m clinic_server.action_server --port "$ACTIONS_PORT" &
 pids+=($!)
 

@@ -109,3 +109,53 @@ def test_retention_days_must_be_a_positive_number(value: str) -> None:
 
 def test_retention_on_a_database_never_used_deletes_nothing(tmp_path: Path) -> None:
     assert purge_conversations(f"sqlite:///{tmp_path / 'new' / 'c.db'}", time.time()) == 0
+
+
+def test_recent_events_are_those_since_the_visitor_last_wrote(database_url: str) -> None:
+    """The widget's button lookup reads the newest rows only, and finds what a retrieve finds."""
+    from rasa.shared.core.events import ActionExecuted, BotUttered
+
+    from channels.buttons import last_buttons
+    from channels.widget import _recent_events
+    from clinic_server.tracker_store import recent_events
+
+    sender = f"test-{uuid4().hex}"
+    domain = Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml"))
+    offer = [{"title": "Opening hours", "payload": '/faq{"faq_topic": "opening_hours"}'}]
+
+    async def scenario() -> None:
+        store = UrlSQLTrackerStore(host=database_url, domain=domain)
+        assert await recent_events(store, sender) == []  # nothing stored yet
+        tracker = DialogueStateTracker(sender, domain.slots)
+        tracker.update(UserUttered("hello", {"name": "greet", "confidence": 1.0}))
+        tracker.update(BotUttered("old offer", {"buttons": [{"title": "x", "payload": "/x"}]}))
+        tracker.update(UserUttered("hours?", {"name": "faq", "confidence": 1.0}))
+        tracker.update(ActionExecuted("action_clarify"))
+        tracker.update(BotUttered("Which did you mean?", {"buttons": offer}))
+        tracker.update(ActionExecuted("action_listen"))
+        await store.save(tracker)
+
+        recent = await recent_events(store, sender)
+        assert recent is not None
+        assert [event["event"] for event in recent] == ["user", "action", "bot", "action"]
+        assert recent == _recent_events(await store.retrieve(sender))
+        assert last_buttons(recent) == offer
+
+        # more rows since the last user message than it reads: the caller retrieves instead
+        for _ in range(31):
+            tracker.update(ActionExecuted("action_listen"))
+        await store.save(tracker)
+        assert await store.recent_events(sender) is None
+        assert await recent_events(store, sender) is None
+
+        await delete_conversation(store, sender)
+
+    asyncio.run(scenario())
+
+
+def test_recent_events_is_none_for_a_store_that_cannot_read_rows() -> None:
+    from rasa.core.tracker_store import InMemoryTrackerStore
+
+    from clinic_server.tracker_store import recent_events
+
+    assert asyncio.run(recent_events(InMemoryTrackerStore(Domain.empty()), "anyone")) is None
