@@ -108,6 +108,14 @@ class Level:
     latencies_ms: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)  # "429", "empty", "timeout", ...
     conversations: int = 0
+    # replies to a text this configuration had been sent before (a replica's parse cache
+    # answers those without the NLU pipeline): the share shows how much a cache could help
+    repeats: int = 0
+
+    @property
+    def repeat_share(self) -> float:
+        """The share of replies whose text had been sent before in the run (0 to 1)."""
+        return self.repeats / self.replied if self.replied else math.nan
 
     @property
     def replied(self) -> int:
@@ -220,13 +228,15 @@ def _errors(level: Level) -> str:
 def level_table(run: Run) -> str:
     """msg/s, latency percentiles and errors, one row per number of visitors."""
     lines = [
-        "| visitors | msg/s | p50 ms | p95 ms | p99 ms | replies | new conversations | errors |",
-        "|---|---|---|---|---|---|---|---|",
+        "| visitors | msg/s | p50 ms | p95 ms | p99 ms | replies | repeated texts "
+        "| new conversations | errors |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for lv in run.levels:
         lines.append(
             f"| {lv.visitors} | {lv.rate:.2f} | {_ms(lv.p(50))} | {_ms(lv.p(95))} "
-            f"| {_ms(lv.p(99))} | {lv.replied} | {lv.conversations} | {_errors(lv)} |"
+            f"| {_ms(lv.p(99))} | {lv.replied} | {lv.repeat_share:.0%} | {lv.conversations} "
+            f"| {_errors(lv)} |"
         )
     return "\n".join(lines)
 
@@ -455,10 +465,12 @@ async def _visitor(
     window: tuple[float, float],
     turns: int,
     level: Level,
+    sent_before: set[str],
 ) -> None:
     """One visitor, closed loop: a conversation of ``turns`` questions, then a new one,
     until the window ends. Messages replied to within the window count; after a failure
-    (not an empty reply) the visitor pauses."""
+    (not an empty reply) the visitor pauses. ``sent_before`` holds the texts the
+    configuration was sent earlier in the run (shared by every visitor and level)."""
     clock = asyncio.get_running_loop().time
     start, end = window
     index, conversation, said = first, None, 0
@@ -474,6 +486,8 @@ async def _visitor(
                 level.conversations += 1
         text = texts[index % len(texts)]
         index += 1
+        repeated = text in sent_before
+        sent_before.add(text)
         sent = clock()
         outcome = await client.say(http, conversation, text)
         done = clock()
@@ -481,6 +495,7 @@ async def _visitor(
         if start <= done <= end:
             if outcome in ("ok", "empty"):
                 level.latencies_ms.append((done - sent) * 1000)
+                level.repeats += repeated
             if outcome != "ok":
                 level.errors[outcome] += 1
         if outcome not in ("ok", "empty"):
@@ -488,10 +503,18 @@ async def _visitor(
 
 
 async def drive(
-    client: Client, visitors: int, seconds: float, warmup: float, turns: int, texts: list[str]
+    client: Client,
+    visitors: int,
+    seconds: float,
+    warmup: float,
+    turns: int,
+    texts: list[str],
+    sent_before: set[str] | None = None,
 ) -> Level:
-    """``visitors`` at once for ``warmup`` + ``seconds``; the last ``seconds`` measured."""
+    """``visitors`` at once for ``warmup`` + ``seconds``; the last ``seconds`` measured.
+    ``sent_before``: the texts sent earlier in the run (updated)."""
     level = Level(visitors=visitors, seconds=seconds)
+    sent_before = set() if sent_before is None else sent_before
     now = asyncio.get_running_loop().time()
     window = (now + warmup, now + warmup + seconds)
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
@@ -500,7 +523,7 @@ async def drive(
         step = max(1, len(texts) // visitors)
         await asyncio.gather(
             *(
-                _visitor(client, http, texts, n * step, window, turns, level)
+                _visitor(client, http, texts, n * step, window, turns, level, sent_before)
                 for n in range(visitors)
             )
         )
@@ -539,8 +562,11 @@ async def first_answer(
 
 async def measure(client: Client, run: Run, args: argparse.Namespace, texts: list[str]) -> None:
     """Every visitor count in turn, into ``run``."""
+    sent_before = {texts[0]}  # first_answer sent it
     for visitors in args.visitors:
-        level = await drive(client, visitors, args.seconds, args.warmup, args.turns, texts)
+        level = await drive(
+            client, visitors, args.seconds, args.warmup, args.turns, texts, sent_before
+        )
         run.levels.append(level)
         print(
             f"  {visitors} visitors: {level.rate:.2f} msg/s, p50 {_ms(level.p(50))} ms, "

@@ -71,7 +71,7 @@ def test_a_level_counts_replies_per_second() -> None:
     assert level.error_count == 3
     assert level.p(50) == 250.0
     table = level_table(Run(name=SINGLE, replicas=1, levels=[level]))
-    assert "| 2 | 1.00 | 250 | 385 | 397 | 4 | 0 | 3 (429 2, empty 1) |" in table
+    assert "| 2 | 1.00 | 250 | 385 | 397 | 4 | 0% | 0 | 3 (429 2, empty 1) |" in table
 
 
 def test_proc_files_are_parsed() -> None:
@@ -182,6 +182,19 @@ async def test_visitors_wait_for_each_reply_and_start_new_conversations(
     per_conversation = Counter(conversation for conversation, _ in client.sent)
     assert max(per_conversation.values()) == 3
     assert level.conversations >= 10
+    # two texts: every reply in the window is to a text sent before
+    assert level.repeat_share == 1.0
+
+
+async def test_repeated_texts_are_counted_across_levels() -> None:
+    texts = [f"question {n}" for n in range(1000)]
+    sent_before: set[str] = set()
+    first = await drive(FakeClient(), 1, 0.2, 0.0, 8, texts, sent_before)
+    assert first.replied > 0 and first.repeats == 0  # all new
+    again = await drive(FakeClient(), 1, 0.2, 0.0, 8, texts, sent_before)
+    # the second level starts where the first did: its first texts were sent before
+    assert again.repeats > 0
+    assert 0 < again.repeat_share <= 1
 
 
 def test_the_cpu_note_sets_what_was_used_against_what_the_cores_had() -> None:
