@@ -20,6 +20,7 @@ from clinic_nlu.components import (
     LabelClassifier,
     SentenceEmbeddingClassifier,
     TfidfLabelClassifier,
+    column_ordered,
     intent_ranking,
 )
 
@@ -66,6 +67,24 @@ def test_tfidf_classifier_is_trained_stored_and_loaded(tmp_path: Path) -> None:
     opinion = opinion_of(loaded, "how long is a session")
     assert max(opinion, key=opinion.__getitem__) == "faq/session_length"
     assert sum(opinion.values()) == pytest.approx(1.0)
+
+
+def test_column_ordered_weights_give_the_same_probabilities(tmp_path: Path) -> None:
+    """Stored column by column, the TF-IDF model scores without copying its weights, and
+    gives exactly what the row-ordered weights gave."""
+    import numpy as np
+
+    loaded = train_and_load(TfidfLabelClassifier, {}, tmp_path)
+    model = loaded._model
+    final = model.steps[-1][1]
+    assert final.coef_.T.flags["C_CONTIGUOUS"]  # what load leaves
+    texts = ["how long is a session", "do the needles hurt", "hello", "the"]
+    ordered = model.predict_proba(texts)
+    final.coef_ = np.ascontiguousarray(final.coef_)  # as scikit-learn fits it
+    assert not final.coef_.T.flags["C_CONTIGUOUS"]
+    assert np.array_equal(model.predict_proba(texts), ordered)
+    assert column_ordered(model) is model and final.coef_.T.flags["C_CONTIGUOUS"]
+    assert column_ordered(object()) is not None  # no linear model: left as it is
 
 
 def test_a_classifier_without_a_trained_model_gives_no_opinion(tmp_path: Path) -> None:
