@@ -108,7 +108,10 @@ http {
 
   # no keepalive to the replicas: a replica that dies then refuses the next connection, which
   # nginx passes to another replica, instead of failing a message already sent on a kept one
+  # each message to the replica with the fewest in hand: a slow turn on one replica does
+  # not queue the next visitors behind it (p95 at 50 visitors, docs/benchmark.md)
   upstream rasa_replicas {
+    least_conn;
 $upstreams  }
 
   # the one public surface: the site, widget.js and the widget's routes
