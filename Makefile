@@ -21,7 +21,7 @@ export RASA_TELEMETRY_ENABLED := false
 # Rasa 3.6's dependencies print many deprecation warnings that say nothing about this project.
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
-.PHONY: help setup spacy minilm train run test lint validate test-unit test-stories test-widget \
+.PHONY: help setup spacy minilm train run test lint validate topics test-unit test-stories test-widget \
 	test-fast bookings purge widget browser bench-nlu bench-load dedupe clean nginx cluster \
 	publish
 
@@ -101,7 +101,11 @@ lint: $(INSTALLED) ## ruff and mypy
 	$(BIN)/ruff format --check actions channels clinic_nlu clinic_office clinic_server scripts tests webapp
 	$(BIN)/mypy
 
-validate: $(INSTALLED) ## rasa data validate, warnings fail
+topics: $(INSTALLED) ## write data/faq.yml and the domain's FAQ answers from the topic files (data/topics/)
+	$(BIN)/python -m clinic_office.topic_files build
+
+validate: $(INSTALLED) ## the topic files (plain words), then rasa data validate, warnings fail
+	$(BIN)/python -m clinic_office.topic_files check
 	$(BIN)/python -m scripts.validate
 
 test-stories: $(MODEL) ## test stories, prediction errors fail

@@ -8,17 +8,31 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.replies import Reply, clarify_topics, faq_replies, selected_topic
+from actions.replies import Reply, answer_text, clarify_topics, faq_replies, selected_topic
 from clinic_office.clinic_settings import ClinicSettings, SettingsStore
-from clinic_office.topics import Topic, load_topics
+from clinic_office.topics import Topic, TopicsError, load_topics
 
 _settings = SettingsStore()
 
 
+def current_topics() -> dict[str, Topic]:
+    """The published topics; none (the domain's wording then) if the files never read well."""
+    try:
+        return load_topics()
+    except (TopicsError, OSError):
+        return {}
+
+
 def send(dispatcher: CollectingDispatcher, replies: list[Reply]) -> None:
-    """Send each reply as a domain response with its placeholder values."""
+    """Send each reply as a domain response with its placeholder values; an FAQ answer's
+    wording comes from its topic file, so a published edit is live with no training."""
+    topics = current_topics()
     for reply in replies:
-        dispatcher.utter_message(response=reply.response, **reply.values)
+        text = answer_text(reply, topics)
+        if text:
+            dispatcher.utter_message(response=reply.response, text=text, **reply.values)
+        else:
+            dispatcher.utter_message(response=reply.response, **reply.values)
 
 
 async def clinic_settings() -> ClinicSettings:

@@ -1,7 +1,8 @@
 """Which responses to send, with which values: pure decisions, no rasa_sdk import.
 
-Every wording lives in the domain's responses; these functions only choose response
-names and the clinic facts that fill their placeholders.
+Every wording lives in the domain's responses, but for FAQ answers, whose current wording
+comes from their topic files (``answer_text``); these functions choose response names and
+the clinic facts that fill their placeholders.
 """
 
 from __future__ import annotations
@@ -92,6 +93,20 @@ def faq_replies(key: str, topics: Mapping[str, Topic], settings: ClinicSettings)
     if topic.source == "clinic":
         return clinic_fact_replies(topic, settings)
     return [Reply(f"utter_faq/{key}")]
+
+
+def answer_text(reply: Reply, topics: Mapping[str, Topic]) -> str | None:
+    """The current wording of an FAQ answer (``utter_faq/<key>``) from its topic file, with
+    its placeholders filled; None for any other reply, or when the file gives none."""
+    if not reply.response.startswith("utter_" + FAQ_PREFIX):
+        return None
+    topic = topics.get(reply.response.removeprefix("utter_" + FAQ_PREFIX))
+    if topic is None or not topic.answer:
+        return None
+    try:
+        return topic.answer.format_map(reply.values)
+    except (KeyError, ValueError, IndexError, AttributeError):
+        return None
 
 
 def booking_link(settings: ClinicSettings) -> list[Reply]:

@@ -6,6 +6,7 @@ edits apply without a restart.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from typing import Any
 import yaml
 
 from clinic_office import config
+
+logger = logging.getLogger(__name__)
 
 
 class SettingsError(ValueError):
@@ -66,13 +69,19 @@ def parse_settings(text: str) -> ClinicSettings:
 
 
 class SettingsStore:
-    """Loads the settings file and reloads it when its modification time changes."""
+    """Loads the settings file and reloads it when its modification time changes.
+
+    A file with an error (a YAML typo, an unknown setting) does not stop the assistant: the
+    last good settings stay in use (none set, if there never were good ones: the assistant
+    then says it does not have a fact), and ``problem`` says what is wrong.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         """Use ``path``, or the configured settings file (``CLINIC_SETTINGS``) when None."""
         self._path = path
         self._mtime: float | None = None
         self._settings = ClinicSettings()
+        self.problem = ""
 
     @property
     def path(self) -> Path:
@@ -88,6 +97,11 @@ class SettingsStore:
             self._mtime, self._settings = None, ClinicSettings()
             return self._settings
         if mtime != self._mtime:
-            self._settings = parse_settings(path.read_text(encoding="utf-8"))
             self._mtime = mtime
+            try:
+                self._settings = parse_settings(path.read_text(encoding="utf-8"))
+                self.problem = ""
+            except (SettingsError, OSError, UnicodeDecodeError) as error:
+                self.problem = f"{path.name}: {error}"
+                logger.warning("the clinic settings file has an error: the last good settings stay")
         return self._settings

@@ -10,6 +10,11 @@ directory or install:
 - ``BOOKING_DATABASE_URL`` and ``CONVERSATIONS_DATABASE_URL``: SQLAlchemy URLs (default: SQLite
   files in the data folder);
 - ``RETENTION_DAYS``: how long idle conversations and finished booking requests are kept (30);
+- the staff studio's settings: ``STAFF_DATABASE_URL`` (default: ``staff.db`` in the data
+  folder), ``STAFF_COOKIE_SECURE`` (default on), ``STAFF_ORIGIN`` (the site's public origin,
+  default: the request's own), ``STAFF_ADMIN_USER`` and ``STAFF_ADMIN_PASSWORD`` (the first
+  account, made at the web app's first start when there is none; see
+  ``clinic_office.staff_accounts``);
 - the staff notification settings, ``NOTIFY_*`` and ``SMTP_*`` (see ``clinic_office.notify``).
 
 Nothing is created or read at import. ``current()`` reads the process environment the first
@@ -20,9 +25,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from clinic_office.notify import NotifyConfig, NotifyConfigError
 
@@ -42,15 +48,26 @@ class Settings:
     clinic_settings_file: Path
     booking_database_url: str
     conversations_database_url: str
+    staff_database_url: str
     retention_days: int
     # None when the notification settings are wrong: ``notify_problem`` says why
     notify: NotifyConfig | None
     notify_problem: str = ""
+    # the staff studio's cookies carry Secure unless STAFF_COOKIE_SECURE=0 (plain-HTTP test hosts)
+    staff_cookie_secure: bool = True
+    # the site's public origin (``https://clinic.example``); "" means the request's own
+    staff_origin: str = ""
+    # the first staff account, made at the web app's start only when there is no account yet
+    staff_admin_user: str = ""
+    staff_admin_password: str = field(default="", repr=False)
+
+    # CLINIC_TOPICS_DIR: the published FAQ topic files; None = $CLINIC_HOME/data/topics
+    topics_folder: Path | None = None
 
     @property
-    def topics_file(self) -> Path:
-        """The FAQ topics: keys, sources and button titles."""
-        return self.home / "content" / "topics.yml"
+    def topics_dir(self) -> Path:
+        """The FAQ topic files (data/topics/<key>.yml): answers, examples, titles."""
+        return self.topics_folder or self.home / "data" / "topics"
 
     @property
     def article_file(self) -> Path:
@@ -91,9 +108,18 @@ class Settings:
             or f"sqlite:///{data_dir / 'bookings.db'}",
             conversations_database_url=get("CONVERSATIONS_DATABASE_URL")
             or f"sqlite:///{data_dir / 'conversations.db'}",
+            staff_database_url=get("STAFF_DATABASE_URL") or f"sqlite:///{data_dir / 'staff.db'}",
             retention_days=_days(get("RETENTION_DAYS")),
+            topics_folder=Path(get("CLINIC_TOPICS_DIR")).absolute()
+            if get("CLINIC_TOPICS_DIR")
+            else None,
             notify=notify,
             notify_problem=problem,
+            staff_cookie_secure=_flag("STAFF_COOKIE_SECURE", get("STAFF_COOKIE_SECURE"), True),
+            staff_origin=_origin("STAFF_ORIGIN", get("STAFF_ORIGIN")),
+            staff_admin_user=get("STAFF_ADMIN_USER"),
+            # a password keeps any spaces it has: not stripped
+            staff_admin_password=source.get("STAFF_ADMIN_PASSWORD", ""),
         )
 
 
@@ -107,6 +133,30 @@ def _days(raw: str) -> int:
     if days < 1:
         raise ConfigError("RETENTION_DAYS must be at least 1")
     return days
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _flag(name: str, raw: str, default: bool) -> bool:
+    if not raw:
+        return default
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be 1 or 0 (true or false), not {raw!r}")
+
+
+def _origin(name: str, raw: str) -> str:
+    if not raw:
+        return ""
+    parts = urlsplit(raw.rstrip("/"))
+    extra = parts.path or parts.query or parts.fragment or parts.username
+    if parts.scheme not in ("http", "https") or not parts.hostname or extra:
+        raise ConfigError(f"{name} must be an origin such as https://clinic.example, not {raw!r}")
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 @cache

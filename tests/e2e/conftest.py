@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import time
@@ -167,9 +168,13 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     controller = Controller(mail, hostname="127.0.0.1", port=smtp_port)
     controller.start()
     database_url = f"sqlite:///{tmp / 'bookings.db'}"
+    # the published topic files: a copy, which tests/e2e/test_live_answers.py edits
+    topics = tmp / "topics"
+    shutil.copytree(ROOT / "data" / "topics", topics)
     env = {
         **os.environ,
         "CLINIC_SETTINGS": str(settings),
+        "CLINIC_TOPICS_DIR": str(topics),
         "RASA_TELEMETRY_ENABLED": "false",
         "BOOKING_DATABASE_URL": database_url,
         "NOTIFY_CHANNELS": "email,webhook",

@@ -19,7 +19,7 @@ def test_every_path_follows_the_home_folder(tmp_path: Path) -> None:
     assert settings.home == tmp_path
     assert settings.data_dir == tmp_path / "var"
     assert settings.clinic_settings_file == tmp_path / "clinic" / "settings.yml"
-    assert settings.topics_file == tmp_path / "content" / "topics.yml"
+    assert settings.topics_dir == tmp_path / "data" / "topics"
     assert settings.article_file == tmp_path / "content" / "clinic-article.txt"
     assert settings.widget_js == tmp_path / "widget" / "dist" / "widget.js"
     assert settings.booking_database_url == f"sqlite:///{tmp_path / 'var' / 'bookings.db'}"
