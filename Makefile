@@ -23,7 +23,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWa
 
 .PHONY: help setup spacy minilm train run test lint validate topics test-unit test-stories test-widget \
 	test-fast bookings purge widget browser bench-nlu bench-load dedupe clean nginx cluster \
-	publish
+	publish staff-user
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -95,6 +95,13 @@ purge: $(INSTALLED) ## delete conversations idle and finished booking requests o
 
 bookings: $(INSTALLED) ## print the stored booking requests as JSON lines, oldest first
 	@$(BIN)/python -m scripts.bookings
+
+# The name and role come from make variables (passed to the command through the environment,
+# so no quoting problem); the password is asked for twice, or read from standard input.
+staff-user: $(INSTALLED) ## add a staff account: make staff-user STAFF_USER=name STAFF_ROLE=editor|publisher
+	@test -n "$$STAFF_USER" -a -n "$$STAFF_ROLE" || \
+		{ echo "usage: make staff-user STAFF_USER=name STAFF_ROLE=editor|publisher" >&2; exit 2; }
+	@$(BIN)/python -m clinic_office.staff_accounts add --user "$$STAFF_USER" --role "$$STAFF_ROLE"
 
 lint: $(INSTALLED) ## ruff and mypy
 	$(BIN)/ruff check actions channels clinic_nlu clinic_office clinic_server scripts tests webapp

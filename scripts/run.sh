@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Start the action server (5055), the notifier, the demo website (8080) and the Rasa server
-# (5005) in the foreground.
+# Start the action server (5055), the notifier, the demo website and staff studio (8080), the
+# model server (5057), the studio's publishing worker and the Rasa server (5005) in the
+# foreground.
 # Ctrl-C stops both. Both listen on 127.0.0.1 only unless HOST says otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,6 +76,24 @@ pids+=($!)
   --rasa-url "http://localhost:$RASA_PORT" &
 pids+=($!)
 
+# The model the Rasa server loads, from a loopback model server it polls (endpoints-run.yml):
+# the staff studio's publishes (MODELS_DIR) reach it with no restart. A model newer than the
+# published one (a fresh `make train`) is published first.
+export MODEL_SERVER_PORT="${MODEL_SERVER_PORT:-5057}"
+MODELS_DIR="${MODELS_DIR:-$(pwd)/build/cluster/models}"
+export MODELS_DIR
+mkdir -p "$MODELS_DIR"
+if [[ ! -s "$MODELS_DIR/current.tar.gz" || models/current.tar.gz -nt "$MODELS_DIR/current.tar.gz" ]]; then
+  install -m 644 models/current.tar.gz "$MODELS_DIR/.current.tar.gz"
+  mv "$MODELS_DIR/.current.tar.gz" "$MODELS_DIR/current.tar.gz"
+fi
+"$BIN/python" -m clinic_server.model_server --port "$MODEL_SERVER_PORT" --dir "$MODELS_DIR" &
+pids+=($!)
+
+# The staff studio's publishing worker: one publish at a time, outside the web app.
+"$BIN/python" -m clinic_server.studio_worker &
+pids+=($!)
+
 # The HTTP API is off unless RASA_ENABLE_API=1 (then behind a JWT: RASA_JWT_SECRET or
 # RASA_JWT_SECRET_FILE); the REST channel only with REST_TOKEN (credentials-rest.yml).
 credentials=credentials.yml
@@ -82,8 +101,8 @@ if [[ -n "${REST_TOKEN:-}" ]]; then
   credentials=credentials-rest.yml
   export REST_TOKEN
 fi
-HOST="$HOST" "$BIN/python" -m clinic_server.rasa_server --model models/current.tar.gz \
-  --interface "$HOST" --port "$RASA_PORT" --endpoints endpoints.yml --credentials "$credentials" &
+HOST="$HOST" "$BIN/python" -m clinic_server.rasa_server --model "" \
+  --interface "$HOST" --port "$RASA_PORT" --endpoints endpoints-run.yml --credentials "$credentials" &
 pids+=($!)
 
 for _ in $(seq 1 180); do

@@ -11,8 +11,10 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from clinic_office import config
 from clinic_office.clinic_settings import SettingsStore
 from clinic_office.config import Settings
+from webapp.staff import StaffOptions, is_staff_path, open_studio, staff_pages
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class WebSettings:
     rasa_url: str = "http://localhost:5005"
     # who may frame the site (CSP frame-ancestors): nobody unless a setting says so
     frame_ancestors: str = "'none'"
+    # the staff studio (/staff); None: from this process's environment at start
+    staff: StaffOptions | None = None
 
     @classmethod
     def from_config(
@@ -40,6 +44,7 @@ class WebSettings:
             clinic_settings=office.clinic_settings_file,
             rasa_url=rasa_url,
             frame_ancestors=frame_ancestors,
+            staff=StaffOptions.from_config(office),
         )
 
 
@@ -69,6 +74,29 @@ def security_headers(settings: WebSettings) -> dict[str, str]:
         "Content-Security-Policy": policy,
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
+    }
+
+
+def staff_security_headers() -> dict[str, str]:
+    """Headers of every /staff response: forms post to the site itself, no script, no cache."""
+    policy = "; ".join(
+        [
+            "default-src 'none'",
+            "style-src 'self'",
+            "img-src 'self'",
+            "form-action 'self'",
+            "base-uri 'none'",
+            # staff pages are never framed, whatever FRAME_ANCESTORS allows for the site
+            "frame-ancestors 'none'",
+        ]
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "X-Content-Type-Options": "nosniff",
+        # not no-referrer: with it browsers send "Origin: null" on the studio's own form
+        # posts, which the CSRF check then refuses; other sites still get no referrer
+        "Referrer-Policy": "same-origin",
+        "Cache-Control": "no-store",
     }
 
 
@@ -142,11 +170,14 @@ def create_app(settings: WebSettings, name: str = "clinic_web") -> Sanic:
     app = Sanic(name)
     app.blueprint(pages)
     app.blueprint(widget_files)
+    app.blueprint(staff_pages)
     headers = security_headers(settings)
+    staff_headers = staff_security_headers()
 
     @app.middleware("response")  # type: ignore[untyped-decorator, no-untyped-call]
-    async def add_security_headers(_request: Request, resp: HTTPResponse) -> None:
-        for name, value in headers.items():
+    async def add_security_headers(request: Request, resp: HTTPResponse) -> None:
+        chosen = staff_headers if is_staff_path(request.path) else headers
+        for name, value in chosen.items():
             resp.headers[name] = value
 
     @app.before_server_start
@@ -155,5 +186,10 @@ def create_app(settings: WebSettings, name: str = "clinic_web") -> Sanic:
         app.ctx.clinic = SettingsStore(settings.clinic_settings)
         path = settings.widget_js
         app.ctx.widget_js = path.read_text(encoding="utf-8") if path.exists() else None
+        app.ctx.staff = open_studio(settings.staff or StaffOptions.from_config(config.current()))
+
+    @app.after_server_stop
+    async def close(app: Sanic, _loop: object) -> None:
+        app.ctx.staff.store.dispose()
 
     return app

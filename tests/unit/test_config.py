@@ -26,6 +26,10 @@ def test_every_path_follows_the_home_folder(tmp_path: Path) -> None:
     assert settings.conversations_database_url == (
         f"sqlite:///{tmp_path / 'var' / 'conversations.db'}"
     )
+    assert settings.staff_database_url == f"sqlite:///{tmp_path / 'var' / 'staff.db'}"
+    assert settings.staff_cookie_secure is True
+    assert settings.staff_origin == ""
+    assert (settings.staff_admin_user, settings.staff_admin_password) == ("", "")
     assert not (tmp_path / "var").exists()  # reading settings creates nothing
 
 
@@ -39,6 +43,11 @@ def test_each_setting_can_be_given(tmp_path: Path) -> None:
         "RETENTION_DAYS": "7",
         "NOTIFY_CHANNELS": "webhook",
         "NOTIFY_WEBHOOK_URL": "https://staff.example/hook",
+        "STAFF_DATABASE_URL": "postgresql://clinic@db/staff",
+        "STAFF_COOKIE_SECURE": "0",
+        "STAFF_ORIGIN": "https://Clinic.example/",
+        "STAFF_ADMIN_USER": "boss",
+        "STAFF_ADMIN_PASSWORD": " a passphrase, spaces kept ",
     }
     settings = Settings.from_env(env)
     assert settings.data_dir == tmp_path / "data"
@@ -47,6 +56,26 @@ def test_each_setting_can_be_given(tmp_path: Path) -> None:
     assert settings.conversations_database_url == "postgresql://clinic@db/conversations"
     assert settings.retention_days == 7
     assert settings.notify is not None and settings.notify.channels == ("webhook",)
+    assert settings.staff_database_url == "postgresql://clinic@db/staff"
+    assert settings.staff_cookie_secure is False
+    assert settings.staff_origin == "https://clinic.example"
+    assert settings.staff_admin_user == "boss"
+    assert settings.staff_admin_password == " a passphrase, spaces kept "
+    assert "passphrase" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "name"),
+    [
+        ({"STAFF_COOKIE_SECURE": "maybe"}, "STAFF_COOKIE_SECURE"),
+        ({"STAFF_ORIGIN": "clinic.example"}, "STAFF_ORIGIN"),
+        ({"STAFF_ORIGIN": "https://clinic.example/staff"}, "STAFF_ORIGIN"),
+        ({"STAFF_ORIGIN": "ftp://clinic.example"}, "STAFF_ORIGIN"),
+    ],
+)
+def test_a_wrong_staff_setting_is_an_error_that_names_it(env: dict[str, str], name: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env(env)
 
 
 def test_the_home_folder_defaults_to_the_current_directory(
@@ -75,8 +104,10 @@ def test_the_back_office_imports_no_rasa() -> None:
         "clinic_office.clinic_settings",
         "clinic_office.notifier",
         "clinic_office.retention",
+        "clinic_office.staff_accounts",
         "clinic_office.topics",
         "webapp",
+        "webapp.staff",
     ]
     code = (
         "import importlib, sys\n"
