@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 
 from clinic_office import config
@@ -17,6 +18,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--rasa-url", default="http://localhost:5005")
     parser.add_argument(
+        "--rasa-api-url",
+        default=os.environ.get("RASA_API_URL", "http://127.0.0.1:5005"),
+        help="where this process reaches Rasa's HTTP API (the studio's try box)",
+    )
+    parser.add_argument(
         "--frame-ancestors",
         default=os.environ.get("FRAME_ANCESTORS", "'none'"),
         help="origins that may frame the site (CSP frame-ancestors); default: none",
@@ -25,6 +31,7 @@ def main() -> None:
     settings = WebSettings.from_config(
         config.current(), rasa_url=args.rasa_url, frame_ancestors=args.frame_ancestors
     )
+    settings = dataclasses.replace(settings, rasa_api_url=args.rasa_api_url)
     app = create_app(settings)
     app.run(host=args.host, port=args.port, access_log=False, workers=1)
 

@@ -15,6 +15,7 @@ from clinic_office import config
 from clinic_office.clinic_settings import SettingsStore
 from clinic_office.config import Settings
 from webapp.staff import StaffOptions, is_staff_path, open_studio, staff_pages
+from webapp.studio_topics import open_topic_studio, topic_pages
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class WebSettings:
     widget_js: Path
     clinic_settings: Path
     rasa_url: str = "http://localhost:5005"
+    # where this process reaches the Rasa server's HTTP API (the studio's "try a question")
+    rasa_api_url: str = "http://127.0.0.1:5005"
     # who may frame the site (CSP frame-ancestors): nobody unless a setting says so
     frame_ancestors: str = "'none'"
     # the staff studio (/staff); None: from this process's environment at start
@@ -171,6 +174,7 @@ def create_app(settings: WebSettings, name: str = "clinic_web") -> Sanic:
     app.blueprint(pages)
     app.blueprint(widget_files)
     app.blueprint(staff_pages)
+    app.blueprint(topic_pages)
     headers = security_headers(settings)
     staff_headers = staff_security_headers()
 
@@ -186,7 +190,9 @@ def create_app(settings: WebSettings, name: str = "clinic_web") -> Sanic:
         app.ctx.clinic = SettingsStore(settings.clinic_settings)
         path = settings.widget_js
         app.ctx.widget_js = path.read_text(encoding="utf-8") if path.exists() else None
-        app.ctx.staff = open_studio(settings.staff or StaffOptions.from_config(config.current()))
+        staff = settings.staff or StaffOptions.from_config(config.current())
+        app.ctx.staff = open_studio(staff)
+        open_topic_studio(app, staff.database_url)
 
     @app.after_server_stop
     async def close(app: Sanic, _loop: object) -> None:

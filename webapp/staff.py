@@ -95,6 +95,22 @@ border:2px solid #1d4ed8;border-radius:4px;background:#1d4ed8;color:#fff}
 header button{margin-top:0;background:#fff;color:#1d4ed8}
 :focus-visible{outline:3px solid #b45309;outline-offset:2px}
 [role=alert]{border-left:4px solid #b91c1c;background:#fef2f2;color:#7f1d1d;padding:.5rem 1rem}
+textarea{display:block;width:100%;font:inherit;padding:.5rem;border:2px solid #5b6270;
+border-radius:4px;color:inherit}
+table{border-collapse:collapse;width:100%;margin:1rem 0}
+caption{text-align:left;font-weight:600;padding:.25rem 0}
+th,td{text-align:left;vertical-align:top;padding:.4rem;border-bottom:1px solid #c8ccd4}
+a{color:#1d4ed8}
+.help{color:#3d4451;font-size:.95rem;margin:.25rem 0}
+.warning{border-left:4px solid #b45309;background:#fffbeb;padding:.5rem 1rem}
+.bubble{background:#eef1f6;border-radius:12px;padding:.25rem 1rem;max-width:28rem}
+fieldset{margin-top:1rem;border:1px solid #c8ccd4}
+label.choice{font-weight:400;display:flex;gap:.5rem;align-items:center;margin-top:.5rem}
+label.choice input{width:auto;display:inline}
+pre{white-space:pre-wrap;background:#f6f7f9;padding:.5rem;max-height:20rem;overflow:auto}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+@media (max-width:40rem){th,td{display:block;border:0}
+tr{display:block;border-bottom:1px solid #c8ccd4}}
 """
 
 P = ParamSpec("P")
@@ -334,22 +350,16 @@ def render_login(csrf: str, user_name: str = "", error: str = "") -> str:
     return render_page("Sign in", body)
 
 
-def render_studio(session: StaffSession) -> str:
-    """The studio's home page: who is signed in, sign-out, and the topics (to come)."""
+def render_header(session: StaffSession) -> str:
+    """Every studio page's header: who is signed in, and sign-out."""
     account = session.account
-    header = f"""<header>
+    return f"""<header>
 <p>Signed in as <strong>{html.escape(account.user_name)}</strong> ({html.escape(account.role)})</p>
 <form method="post" action="{LOGOUT_PATH}">
 {csrf_field(session)}
 <button type="submit">Sign out</button>
 </form>
 </header>"""
-    body = """<h1>Staff studio</h1>
-<section aria-labelledby="topics-heading">
-<h2 id="topics-heading">Topics</h2>
-<p>The clinic's topics will be listed here, to draft and publish.</p>
-</section>"""
-    return render_page("Studio", body, header)
 
 
 # routes
@@ -368,13 +378,6 @@ async def store_unavailable(_request: Request, error: Exception) -> HTTPResponse
 async def stylesheet(_request: Request) -> HTTPResponse:
     """The studio's stylesheet (no inline style or script anywhere in the studio)."""
     return response.text(STYLESHEET, content_type="text/css; charset=utf-8")
-
-
-@staff_pages.get(STAFF_PATH)
-@staff_only(EDITOR)
-async def studio_home(_request: Request, session: StaffSession) -> HTTPResponse:
-    """The studio's home page."""
-    return response.html(render_studio(session))
 
 
 def _login_response(
@@ -444,6 +447,8 @@ __all__ = [
     "csrf_field",
     "is_staff_path",
     "open_studio",
+    "render_header",
+    "render_page",
     "require_staff",
     "staff_only",
     "staff_pages",
