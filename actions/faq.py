@@ -8,8 +8,10 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import inbox
 from actions.replies import Reply, answer_text, clarify_topics, faq_replies, selected_topic
 from clinic_office.clinic_settings import ClinicSettings, SettingsStore
+from clinic_office.inbox import ANSWERED, CLARIFIED, CLARIFIED_COUNT, FALLBACK, InboxWriter
 from clinic_office.topics import Topic, TopicsError, load_topics
 
 _settings = SettingsStore()
@@ -43,6 +45,11 @@ async def clinic_settings() -> ClinicSettings:
 class ActionAnswerFaq(Action):
     """Answer the FAQ topic of the latest message (clinic facts from the settings)."""
 
+    def __init__(self) -> None:
+        """The staff's inbox, opened on first use."""
+        super().__init__()
+        self.inbox = InboxWriter()
+
     def name(self) -> str:
         """Action name used in rules."""
         return "action_answer_faq"
@@ -55,8 +62,10 @@ class ActionAnswerFaq(Action):
         key = selected_topic(tracker.latest_message, topics)
         if key is None:
             send(dispatcher, [Reply("utter_default")])
+            await inbox.note(self.inbox, FALLBACK, tracker)
             return []
         send(dispatcher, faq_replies(key, topics, (await clinic_settings())))
+        await inbox.count(self.inbox, [key], ANSWERED)
         return []
 
 
@@ -82,6 +91,11 @@ def clarify_buttons(
 class ActionClarify(Action):
     """Offer the likeliest FAQ topics as buttons instead of risking a wrong answer."""
 
+    def __init__(self) -> None:
+        """The staff's inbox, opened on first use."""
+        super().__init__()
+        self.inbox = InboxWriter()
+
     def name(self) -> str:
         """Action name used in rules."""
         return "action_clarify"
@@ -91,9 +105,13 @@ class ActionClarify(Action):
     ) -> list[dict[str, Any]]:
         """Ask "did you mean...?" with topic buttons, or ask to rephrase."""
         topics = load_topics()
-        buttons = clarify_buttons(clarify_topics(tracker.latest_message, topics), topics, domain)
+        offered = clarify_topics(tracker.latest_message, topics)
+        buttons = clarify_buttons(offered, topics, domain)
         if not buttons:
             dispatcher.utter_message(response="utter_default")
+            await inbox.note(self.inbox, FALLBACK, tracker)
             return []
         dispatcher.utter_message(response="utter_clarify", buttons=buttons)
+        await inbox.note(self.inbox, CLARIFIED, tracker)
+        await inbox.count(self.inbox, offered, CLARIFIED_COUNT)
         return []

@@ -15,9 +15,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import inbox
 from actions.booking import reset_booking_slots, start_booking
 from actions.faq import clarify_buttons, clinic_settings, send
 from actions.replies import Reply, booking_replies, carry_on_replies
+from clinic_office.inbox import ANSWERED, InboxWriter
 from clinic_office.topics import load_topics
 
 # slot values of triage_question: which question the visitor is answering
@@ -75,6 +77,11 @@ class ActionTriage(Action):
 class ActionTriageAnswer(Action):
     """The visitor's yes or no to the screening question or to carrying on with a request."""
 
+    def __init__(self) -> None:
+        """The staff's inbox (answers are counted there, no text), opened on first use."""
+        super().__init__()
+        self.inbox = InboxWriter()
+
     def name(self) -> str:
         """Action name used in rules."""
         return "action_triage_answer"
@@ -131,4 +138,7 @@ class ActionTriageAnswer(Action):
             carry_on_replies(then if isinstance(then, dict) else {}, topics, settings)
             or [Reply("utter_how_can_i_help")],
         )
+        if intent == "faq" and then.get("faq_topic") in topics:
+            # the question itself had red-flag talk: counted, never kept as an entry
+            await inbox.count(self.inbox, [str(then["faq_topic"])], ANSWERED)
         return done

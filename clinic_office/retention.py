@@ -3,8 +3,9 @@
 Conversations idle for longer than the retention period (``RETENTION_DAYS``, default 30)
 are deleted from the conversations database, and booking requests older than that whose
 staff notifications were all delivered are deleted from the booking database. A request
-whose notification is still pending is kept. Prints counts only. ``make purge`` runs it once;
-``make run`` runs it at start and then daily.
+whose notification is still pending is kept. Inbox entries older than that go too
+(``clinic_office.inbox``; its per-topic counts hold no text and are kept). Prints counts
+only. ``make purge`` runs it once; ``make run`` runs it at start and then daily.
 
 No Rasa import: conversations are deleted straight from the ``events`` table of Rasa's SQL
 tracker store (one row per event, with ``sender_id`` and ``timestamp``).
@@ -19,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from clinic_office import config, sqlite
+from clinic_office import config, inbox, sqlite
 from clinic_office.booking_store import BookingStore
 
 EVENTS_TABLE = "events"
@@ -63,6 +64,16 @@ def purge(settings: config.Settings, days: int, now: datetime) -> tuple[int, int
     return conversations, requests
 
 
+def purge_inbox(url: str, before: datetime) -> int:
+    """Delete the inbox entries made before ``before``; how many went."""
+    store = inbox.InboxStore(url)
+    try:
+        store.create_schema()
+        return store.purge(before)
+    finally:
+        store.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -77,10 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     if days < 1:
         parser.error("--days must be at least 1")
     started = time.monotonic()
-    conversations, requests = purge(settings, days, datetime.now(timezone.utc))
+    now = datetime.now(timezone.utc)
+    conversations, requests = purge(settings, days, now)
+    entries = purge_inbox(inbox.database_url(), now - timedelta(days=days))
     print(
         f"retention {days} days: {conversations} conversations and {requests} booking "
-        f"requests deleted ({time.monotonic() - started:.1f} s)"
+        f"requests deleted, and {entries} inbox entries ({time.monotonic() - started:.1f} s)"
     )
     return 0
 

@@ -49,6 +49,8 @@ DERIVED = ("data/faq.yml", "domain.yml", "docs/faq-topics.yml")
 STAGED = ("config.yml", "domain.yml", "docs/faq-topics.yml")
 TRAIN_TIMEOUT = 1800
 STORY_TIMEOUT = 600
+# the code's own folder: the story tests live there, whatever CLINIC_HOME is
+CODE_ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -250,7 +252,7 @@ class Worker:
                 "--model",
                 str(candidate),
                 "--stories",
-                "tests/stories",
+                str(CODE_ROOT / "tests" / "stories"),
                 "--fail-on-prediction-errors",
                 "--out",
                 str(staging / "results"),

@@ -71,9 +71,21 @@ pids+=($!)
 "$BIN/python" -m clinic_office.notifier &
 pids+=($!)
 
-# The demo clinic website with the widget embedded.
+# Rasa's HTTP API, which the staff studio's "try a question" asks: on, behind a JWT whose
+# secret is made per start and shown nowhere, unless RASA_ENABLE_API says otherwise
+# (RASA_ENABLE_API=0: off; the try box then says so).
+if [[ -z "${RASA_ENABLE_API:-}" ]]; then
+  RASA_ENABLE_API=1
+  if [[ -z "${RASA_JWT_SECRET:-}" && -z "${RASA_JWT_SECRET_FILE:-}" ]]; then
+    RASA_JWT_SECRET="$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(36))')"
+    export RASA_JWT_SECRET
+  fi
+fi
+export RASA_ENABLE_API
+
+# The demo clinic website with the widget embedded, and the staff studio (/staff).
 "$BIN/python" -m webapp --host "$HOST" --port "${WEB_PORT:-8080}" \
-  --rasa-url "http://localhost:$RASA_PORT" &
+  --rasa-url "http://localhost:$RASA_PORT" --rasa-api-url "http://127.0.0.1:$RASA_PORT" &
 pids+=($!)
 
 # The model the Rasa server loads, from a loopback model server it polls (endpoints-run.yml):

@@ -37,6 +37,20 @@ def fresh_configuration() -> Iterator[None]:
     config.current.cache_clear()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_inbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test writes the real inbox (var/inbox.db): the servers tests start inherit this."""
+    import os
+
+    before = os.environ.get("INBOX_DATABASE_URL")
+    if before is None:
+        path = tmp_path_factory.mktemp("inbox") / "inbox.db"
+        os.environ["INBOX_DATABASE_URL"] = f"sqlite:///{path}"
+    yield
+    if before is None:
+        os.environ.pop("INBOX_DATABASE_URL", None)
+
+
 @pytest.fixture(scope="session")
 def nlp() -> Language:
     """The clinic spaCy pipeline as Rasa loads it (built by `make spacy`)."""

@@ -15,6 +15,7 @@ import html
 import logging
 import os
 import re
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -335,14 +336,18 @@ def render_job(job: Job, session: StaffSession) -> str:
         items.append(f"<li>{_esc(STEP_NAMES[step])}{label}</li>")
     detail = "".join(f"<p>{_esc(line)}</p>" for line in job.detail.splitlines() if line.strip())
     role = "alert" if job.status == "failed" else "status"
-    refresh = '<meta http-equiv="refresh" content="3">' if running else ""
+    # no automatic reload (it would move a screen reader's place): the staff member asks
+    check_again = (
+        "<p>Publishing with new questions takes a few minutes. "
+        f'<a href="{STAFF_PATH}/publishes/{job.id}">Check progress again</a></p>'
+    )
     state = STATUS_NAMES.get(job.status, job.status)
-    body = f"""{refresh}<p><a href="{STAFF_PATH}">Back to the topics</a></p>
+    body = f"""<p><a href="{STAFF_PATH}">Back to the topics</a></p>
 <h1>{"Rollback" if job.kind == "rollback" else "Publish"} {job.id}: {_esc(state)}</h1>
 <p>{_esc(job.message)} (asked for by {_esc(job.requested_by)}, {_when(job.created)})</p>
 <ol>{"".join(items)}</ol>
 <div role="{role}">{detail or f"<p>{_esc(state.capitalize())}.</p>"}</div>
-{"<p>This page updates itself every few seconds.</p>" if running else ""}"""
+{check_again if running else ""}"""
     return render_page(f"Publish {job.id}", body, render_header(session))
 
 
@@ -494,7 +499,13 @@ async def _audit(request: Request, session: StaffSession, action: str, detail: s
 
 async def _parse(request: Request, question: str) -> dict[str, Any] | None:
     """Rasa's parse of ``question`` through its HTTP API (None when the API is off)."""
-    secret = os.environ.get("RASA_JWT_SECRET", "")
+    secret = os.environ.get("RASA_JWT_SECRET", "").strip()
+    secret_file = os.environ.get("RASA_JWT_SECRET_FILE", "").strip()
+    if not secret and secret_file:
+        try:
+            secret = Path(secret_file).read_text(encoding="utf-8").strip()
+        except OSError:
+            secret = ""
     if not secret or os.environ.get("RASA_ENABLE_API", "0") not in ("1", "true", "yes"):
         return None
     import jwt

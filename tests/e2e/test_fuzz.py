@@ -398,6 +398,8 @@ WIDGET_ROUTES = [
     ("OPTIONS", "history"),
     ("OPTIONS", "forget"),
     ("OPTIONS", "conversation"),
+    ("POST", "feedback"),
+    ("OPTIONS", "feedback"),
     ("GET", ""),
     ("GET", "history"),
     ("PUT", "message"),

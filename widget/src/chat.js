@@ -28,6 +28,8 @@ export function createChat({ ui, transport, storage, config }) {
   let ready = Promise.resolve();
 
   const errorMessage = (err) => (err && err.name === 'ChatError' ? err.message : GENERIC);
+  // an FAQ answer shows whether it was rated already (on this device)
+  const withRating = (m) => (m.feedback ? Object.assign({}, m, { rated: storage.rated(m.feedback) }) : m);
 
   function persistUnsent() {
     storage.setUnsent(queue.filter((i) => i.typed && i.failed).map((i) => i.text).join('\n'));
@@ -114,7 +116,7 @@ export function createChat({ ui, transport, storage, config }) {
     try {
       const messages = await transport.history();
       if (gen !== generation) return;
-      for (const m of historyView(messages)) ui.addMessage(m);
+      for (const m of historyView(messages)) ui.addMessage(withRating(m));
     } catch (err) {
       if (gen !== generation) return;
       ui.showError("Your earlier conversation couldn't be loaded. " + errorMessage(err), () => {
@@ -170,6 +172,11 @@ export function createChat({ ui, transport, storage, config }) {
     submit: (text) => enqueue(text, text, true),
     quickReply: (b) => enqueue(b.payload, b.title, false),
     draft: (text) => storage.setDraft(text),
+    // Remembered at once; a failed request is not retried (the thanks is already shown).
+    feedback(id, helpful) {
+      storage.setRated(id, helpful);
+      return transport.feedback(id, helpful).catch(() => {});
+    },
     openChange(open) {
       storage.setOpen(open);
       if (open) return ready.then(greet);

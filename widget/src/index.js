@@ -33,6 +33,7 @@ function boot() {
     openChange: (open) => chat.openChange(open),
     clear: () => chat.clear(),
     draft: (text) => chat.draft(text),
+    feedback: (id, helpful) => chat.feedback(id, helpful),
   });
   chat = createChat({ ui, transport, storage, config });
   chat.start();

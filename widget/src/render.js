@@ -3,6 +3,11 @@
 import { parseMarkdown, safeHref } from './markdown.js';
 
 export const LAUNCHER_LABEL = 'Open chat with the clinic assistant';
+export const FEEDBACK = [
+  [true, '\u{1F44D}', 'Helpful', 'This answer helped'],
+  [false, '\u{1F44E}', 'Not helpful', 'This answer did not help'],
+];
+export const THANKS = 'Thanks for your feedback';
 const BREAKPOINT = '(max-width: 599.98px)';
 
 export function h(doc, tag, attrs, children) {
@@ -45,11 +50,14 @@ export function historyView(messages) {
       return { sender: 'user', text: hit ? hit.title : m.text, buttons: [] };
     }
     offered = offered.concat(m.buttons || []);
-    return { sender: 'bot', text: m.text, buttons: i > lastUser ? m.buttons || [] : [] };
+    const out = { sender: 'bot', text: m.text, buttons: i > lastUser ? m.buttons || [] : [] };
+    if (m.feedback) out.feedback = m.feedback;
+    return out;
   });
 }
 
-// on: {submit(text), quickReply({title, payload}), openChange(open), clear(), draft(text)}
+// on: {submit(text), quickReply({title, payload}), openChange(open), clear(), draft(text),
+//      feedback(id, helpful)}
 export function createUI(doc, mount, config, on) {
   const win = doc.defaultView || null;
   let live = []; // quick-reply groups still usable
@@ -209,6 +217,39 @@ export function createUI(doc, mount, config, on) {
     return group;
   }
 
+  // A 👍 and a 👎 under an FAQ answer. rated: true/false once rated (then both are
+  // aria-disabled, which keeps focus on the pressed one), null before.
+  function feedbackGroup(id, rated) {
+    const thanks = h(doc, 'span', { class: 'cw-thanks', 'aria-live': 'polite' });
+    const buttons = FEEDBACK.map(([helpful, icon, title, label]) => {
+      const btn = h(doc, 'button', { type: 'button', class: 'cw-rate', title, 'aria-label': label, 'aria-pressed': 'false' }, [
+        h(doc, 'span', { 'aria-hidden': 'true' }, [icon]),
+      ]);
+      btn.addEventListener('click', () => {
+        if (btn.getAttribute('aria-disabled')) return;
+        mark(helpful);
+        thanks.textContent = THANKS;
+        if (on.feedback) on.feedback(id, helpful);
+      });
+      return btn;
+    });
+    function mark(helpful) {
+      buttons.forEach((b, i) => {
+        b.setAttribute('aria-pressed', String(FEEDBACK[i][0] === helpful));
+        b.setAttribute('aria-disabled', 'true');
+      });
+    }
+    if (rated === true || rated === false) {
+      mark(rated);
+      thanks.textContent = THANKS;
+    }
+    return h(doc, 'div', { class: 'cw-fb', role: 'group', 'aria-label': 'Was this answer helpful?' }, [
+      h(doc, 'span', { class: 'cw-fb-q', 'aria-hidden': 'true' }, ['Was this helpful?']),
+      ...buttons,
+      thanks,
+    ]);
+  }
+
   // Adds one message; returns a handle to mark a visitor's message as not sent.
   function addMessage(msg) {
     const bot = msg.sender !== 'user';
@@ -220,6 +261,7 @@ export function createUI(doc, mount, config, on) {
     const state = h(doc, 'span', { class: 'cw-state' });
     if (!bot) el.appendChild(state);
     if (bot && msg.buttons && msg.buttons.length) el.appendChild(quickReplies(msg.buttons));
+    if (bot && msg.feedback) el.appendChild(feedbackGroup(msg.feedback, msg.rated));
     log.appendChild(el);
     return {
       el,

@@ -3,7 +3,9 @@
 // works and falls back to memory when it does not (private mode, blocked storage,
 // sandboxed iframes, full quota).
 
-const KEYS = ['token', 'open', 'draft', 'unsent', 'shown:welcome', 'shown:privacy'];
+const KEYS = ['token', 'open', 'draft', 'unsent', 'shown:welcome', 'shown:privacy', 'rated'];
+// how many answers' ratings are remembered ("<id>:1" helpful, "<id>:0" not)
+const MAX_RATED = 50;
 
 export function memoryBackend() {
   const m = new Map();
@@ -68,6 +70,16 @@ export function createStorage(options = {}) {
     setUnsent: (text) => set('unsent', text || ''),
     wasShown: (name) => get('shown:' + name) === '1',
     markShown: (name) => set('shown:' + name, '1'),
+    // true (helpful), false (not) or null (not rated) for an answer's id
+    rated(id) {
+      const hit = (get('rated') || '').split(' ').find((r) => r.slice(0, -2) === id);
+      return hit ? hit.slice(-1) === '1' : null;
+    },
+    setRated(id, helpful) {
+      const kept = (get('rated') || '').split(' ').filter((r) => r && r.slice(0, -2) !== id);
+      kept.push(id + ':' + (helpful ? 1 : 0));
+      set('rated', kept.slice(-MAX_RATED).join(' '));
+    },
     // Forget everything this widget stored (only its own keys).
     clear: () => {
       for (const k of KEYS) set(k, '');

@@ -3,6 +3,8 @@
 
 export const TIMEOUT_MS = 15000;
 const BASE = '/webhooks/widget/';
+// the id the server gives an FAQ answer, for its 👍 and 👎
+const ANSWER_ID = /^\d{1,12}\.\d{6}$/;
 
 const MESSAGES = {
   invalid: 'That message could not be sent. Please change it and try again.',
@@ -49,7 +51,8 @@ function errorFor(res, data) {
   });
 }
 
-// The server's {"messages": [...]} as [{sender, text, buttons: [{title, payload}]}].
+// The server's {"messages": [...]} as [{sender, text, buttons: [{title, payload}]}], with
+// feedback (the answer's id) on the FAQ answers that take a 👍 or 👎.
 export function normalizeMessages(data) {
   if (!data || !Array.isArray(data.messages)) throw new ChatError('server');
   const out = [];
@@ -62,7 +65,10 @@ export function normalizeMessages(data) {
       }
     }
     const text = typeof m.text === 'string' ? m.text : '';
-    if (text || buttons.length) out.push({ sender: m.sender === 'user' ? 'user' : 'bot', text, buttons });
+    if (!text && !buttons.length) continue;
+    const msg = { sender: m.sender === 'user' ? 'user' : 'bot', text, buttons };
+    if (msg.sender === 'bot' && ANSWER_ID.test(m.feedback)) msg.feedback = m.feedback;
+    out.push(msg);
   }
   return out;
 }
@@ -138,7 +144,7 @@ export function createTransport(options) {
       setToken('');
       data = await request('POST', 'message', { token: await newSession(), text });
     }
-    return normalizeMessages(data).map((m) => ({ sender: 'bot', text: m.text, buttons: m.buttons }));
+    return normalizeMessages(data).map((m) => Object.assign(m, { sender: 'bot' }));
   }
 
   async function history() {
@@ -164,5 +170,11 @@ export function createTransport(options) {
     }
   }
 
-  return { newSession, send, history, deleteConversation };
+  // A 👍 (helpful) or 👎 on one answer. No new conversation on 401: the answer was in the old one.
+  async function feedback(id, helpful) {
+    const token = getToken();
+    if (token) await request('POST', 'feedback', { token, id, helpful: !!helpful });
+  }
+
+  return { newSession, send, history, deleteConversation, feedback };
 }
