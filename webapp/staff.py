@@ -108,6 +108,10 @@ fieldset{margin-top:1rem;border:1px solid #c8ccd4}
 label.choice{font-weight:400;display:flex;gap:.5rem;align-items:center;margin-top:.5rem}
 label.choice input{width:auto;display:inline}
 pre{white-space:pre-wrap;background:#f6f7f9;padding:.5rem;max-height:20rem;overflow:auto}
+select{font:inherit;padding:.4rem;border:2px solid #5b6270;border-radius:4px;max-width:100%}
+ol.inbox{padding-left:1.25rem}
+ol.inbox article{border-bottom:1px solid #c8ccd4;padding-bottom:.5rem}
+h3{font-size:1.05rem}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 @media (max-width:40rem){th,td{display:block;border:0}
 tr{display:block;border-bottom:1px solid #c8ccd4}}

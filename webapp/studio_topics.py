@@ -23,6 +23,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from clinic_office import inbox
 from clinic_office.staff_accounts import StaffSession
 from clinic_office.studio import NEW, Job, Studio
 from clinic_office.topic_files import KEY_PATTERN, SOURCES, TopicFile, fold, topic_problems
@@ -36,7 +37,7 @@ from webapp.staff import (
     staff_only,
 )
 
-__all__ = ["open_topic_studio", "render_home", "topic_pages"]
+__all__ = ["open_topic_studio", "render_home", "render_inbox", "topic_pages"]
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +64,34 @@ STEP_NAMES = {
 }
 MAX_FORM_BYTES = 64 * 1024
 TRY_TIMEOUT = 10.0
+KIND_NAMES = {
+    inbox.CLARIFIED: "the assistant asked which topic was meant",
+    inbox.FALLBACK: "the assistant did not understand",
+    inbox.OFF_TOPIC: "answered as off-topic",
+    inbox.THUMBS_DOWN: "the visitor said the answer did not help",
+}
+WEEK = dt.timedelta(days=7)
 
 
 def open_topic_studio(app: Sanic, database_url: str) -> None:
     """Put the drafts and publish queue on ``app.ctx.topic_studio`` (made on first use)."""
     app.ctx.topic_studio_url = database_url
     app.ctx.topic_studio = None
+    app.ctx.inbox = None
+
+
+async def _inbox(request: Request) -> inbox.InboxStore | None:
+    """The inbox store (None when its database cannot be opened: the studio goes on)."""
+    store: inbox.InboxStore | None = request.app.ctx.inbox
+    if store is None:
+        try:
+            store = inbox.InboxStore(inbox.database_url())
+            await asyncio.to_thread(store.create_schema)
+        except inbox.InboxUnavailable:
+            log.warning("staff studio: the inbox database is unavailable")
+            return None
+        request.app.ctx.inbox = store
+    return store
 
 
 async def _studio(request: Request) -> Studio:
@@ -142,18 +165,30 @@ def preview(answer: str) -> str:
 
 
 def render_home(
-    session: StaffSession, topics: list[tuple[str, TopicFile | None, bool]], jobs: list[Job]
+    session: StaffSession,
+    topics: list[tuple[str, TopicFile | None, bool]],
+    jobs: list[Job],
+    counts: dict[str, inbox.TopicCounts] | None = None,
+    open_entries: int | None = None,
 ) -> str:
-    """The studio's home page: the topics (drafts marked), publishing, recent publishes."""
+    """The studio's home page: the topics (drafts marked, this week's use), the inbox,
+    publishing, recent publishes."""
     rows = []
     for key, topic, drafted in topics:
         title = topic.title if topic else key
         state = "draft, not published yet" if drafted else "published"
+        used = (counts or {}).get(key, inbox.TopicCounts())
         rows.append(
             f'<tr><th scope="row"><a href="{STAFF_PATH}/topics/{_esc(key)}">{_esc(title)}</a>'
             f"</th><td>{_esc(SOURCE_NAMES.get(topic.source, '') if topic else '')}</td>"
-            f"<td>{len(topic.examples) if topic else 0}</td><td>{state}</td></tr>"
+            f"<td>{len(topic.examples) if topic else 0}</td>"
+            f"<td>{used.answered}</td><td>{used.clarified}</td><td>{state}</td></tr>"
         )
+    waiting = (
+        "The inbox cannot be read just now."
+        if open_entries is None
+        else f"{open_entries} question{'s' if open_entries != 1 else ''} waiting"
+    )
     drafts = sum(1 for _, _, drafted in topics if drafted)
     publish = ""
     if session.account.can(PUBLISHER):
@@ -173,11 +208,16 @@ def render_home(
 <caption>Every topic the assistant answers ({len(topics)}); {drafts} not published yet
 </caption>
 <thead><tr><th scope="col">Topic</th><th scope="col">Answer comes from</th>
-<th scope="col">Example questions</th><th scope="col">State</th></tr></thead>
+<th scope="col">Example questions</th><th scope="col">Answered this week</th>
+<th scope="col">Offered in "did you mean" this week</th><th scope="col">State</th></tr></thead>
 <tbody>
 {"".join(rows)}
 </tbody>
 </table>
+</section>
+<section aria-labelledby="inbox-heading">
+<h2 id="inbox-heading">Questions the assistant could not answer</h2>
+<p><a href="{STAFF_PATH}/inbox">Open the inbox</a>: {_esc(waiting)}</p>
 </section>
 <section aria-labelledby="try-heading">
 <h2 id="try-heading">Try a question</h2>
@@ -389,7 +429,17 @@ async def studio_home(request: Request, session: StaffSession) -> HTTPResponse:
         return topics, studio.history(10)
 
     topics, jobs = await asyncio.to_thread(gather)
-    return response.html(render_home(session, topics, jobs))
+    store = await _inbox(request)
+    counts: dict[str, inbox.TopicCounts] | None = None
+    waiting: int | None = None
+    if store is not None:
+        since = inbox.utc_now() - WEEK
+        try:
+            counts = await asyncio.to_thread(store.counts_by_topic, since)
+            waiting = len(await asyncio.to_thread(store.open_entries, 500))
+        except inbox.InboxUnavailable:
+            counts, waiting = None, None
+    return response.html(render_home(session, topics, jobs, counts, waiting))
 
 
 def _topic_from_form(request: Request, key: str, base: TopicFile | None) -> TopicFile:
@@ -461,6 +511,11 @@ async def new_topic(request: Request, session: StaffSession) -> HTTPResponse:
     """Add a topic (a draft until published)."""
     empty = TopicFile(key="", title="", source="general", answer="", examples=())
     if request.method == "GET":
+        start_from = request.args.get("from", "")
+        store = await _inbox(request) if start_from.isdigit() else None
+        entry = await asyncio.to_thread(store.entry, int(start_from)) if store else None
+        if entry is not None:
+            empty = TopicFile(**{**empty.__dict__, "examples": (entry.question,)})
         return response.html(render_topic_form(session, empty, NEW, new=True))
     if len(request.body or b"") > MAX_FORM_BYTES:
         return response.text("That is too much text for one topic.", status=413)
@@ -606,3 +661,123 @@ async def rollback(request: Request, session: StaffSession, job_id: int) -> HTTP
         return response.text(str(error).capitalize() + ".", status=409)
     await _audit(request, session, "rollback_requested", str(job_id))
     return response.redirect(f"{STAFF_PATH}/publishes/{new_id}", status=303)
+
+
+def render_inbox(
+    session: StaffSession,
+    entries: list[inbox.InboxEntry],
+    titles: dict[str, str],
+    note: str = "",
+) -> str:
+    """Open inbox entries, each with one-click actions."""
+    if not entries:
+        listing = "<p>There is nothing in the inbox: every question got an answer.</p>"
+    else:
+        items = []
+        for entry in entries:
+            guess = entry.topic_guess or entry.answered_topic or ""
+            options = "".join(
+                f'<option value="{_esc(key)}"{" selected" if key == guess else ""}>'
+                f"{_esc(title)}</option>"
+                for key, title in sorted(titles.items(), key=lambda item: item[1].lower())
+            )
+            guess_text = (
+                f"The assistant thought of “{_esc(titles.get(guess, guess))}”"
+                + (f" ({entry.confidence:.0%} sure)." if entry.confidence is not None else ".")
+                if guess
+                else "The assistant had no topic in mind."
+            )
+            field = f"topic-{entry.id}"
+            items.append(
+                f"""<li><article aria-labelledby="q-{entry.id}">
+<h3 id="q-{entry.id}">“{_esc(entry.question)}”</h3>
+<p>{_esc(KIND_NAMES.get(entry.kind, entry.kind))}, {_when(entry.created_at)}. {guess_text}</p>
+<form method="post" action="{STAFF_PATH}/inbox/{entry.id}">
+{csrf_field(session)}<input type="hidden" name="action" value="example">
+<label for="{field}">Add as an example question of</label>
+<select id="{field}" name="topic">{options}</select>
+<button type="submit">Add as an example</button>
+</form>
+<form method="post" action="{STAFF_PATH}/inbox/{entry.id}">
+{csrf_field(session)}<input type="hidden" name="action" value="new_topic">
+<button type="submit">Start a new topic with it</button>
+</form>
+<form method="post" action="{STAFF_PATH}/inbox/{entry.id}">
+{csrf_field(session)}<input type="hidden" name="action" value="ignore">
+<button type="submit">Ignore</button>
+</form>
+</article></li>"""
+            )
+        listing = f'<ol class="inbox">{"".join(items)}</ol>'
+    status = f'<p role="status">{_esc(note)}</p>' if note else ""
+    body = f"""<p><a href="{STAFF_PATH}">Back to the topics</a></p>
+<h1>Questions the assistant could not answer</h1>
+<p>Visitors' questions that ended in a "did you mean", a "sorry, I did not understand", an
+off-topic reply or a 👎, without anything else from the conversation: names, phone numbers
+and e-mail addresses are removed before they are kept.</p>
+{status}
+{listing}"""
+    return render_page("Inbox", body, render_header(session))
+
+
+@topic_pages.get(f"{STAFF_PATH}/inbox")
+@staff_only(EDITOR)
+async def inbox_page(request: Request, session: StaffSession) -> HTTPResponse:
+    """The open inbox entries."""
+    store = await _inbox(request)
+    if store is None:
+        return response.text("The inbox cannot be read just now. Please try again later.", 503)
+    studio = await _studio(request)
+    try:
+        entries = await asyncio.to_thread(store.open_entries, 100)
+    except inbox.InboxUnavailable:
+        return response.text("The inbox cannot be read just now. Please try again later.", 503)
+    titles = {key: topic.title for key, topic in (await _others(studio)).items()}
+    note = _form_arg(request, "done")
+    return response.html(render_inbox(session, entries, titles, note))
+
+
+def _form_arg(request: Request, name: str) -> str:
+    value = request.args.get(name)
+    return {"example": "Added as an example: publish to teach it.", "ignore": "Ignored."}.get(
+        value or "", ""
+    )
+
+
+@topic_pages.post(f"{STAFF_PATH}/inbox/<entry_id:int>")
+@staff_only(EDITOR)
+async def inbox_action(request: Request, session: StaffSession, entry_id: int) -> HTTPResponse:
+    """One click on an inbox entry: add it as an example, start a new topic, or ignore it."""
+    store = await _inbox(request)
+    if store is None:
+        return response.text("The inbox cannot be read just now. Please try again later.", 503)
+    entry = await asyncio.to_thread(store.entry, entry_id)
+    if entry is None:
+        return response.text("There is no such question in the inbox.", status=404)
+    action, by = _form(request, "action"), session.account.user_name
+    studio = await _studio(request)
+    if action == "example":
+        key = _form(request, "topic")
+        for _attempt in range(3):  # someone may save the topic meanwhile: read it again
+            topic, version = await asyncio.to_thread(studio.current, key)
+            if topic is None:
+                return response.text("There is no such topic.", status=404)
+            if entry.question in topic.examples:
+                break
+            more = TopicFile(**{**topic.__dict__, "examples": (*topic.examples, entry.question)})
+            if (await asyncio.to_thread(studio.save_draft, more, version)).saved:
+                break
+        else:
+            return response.text("The topic kept changing: please try again.", status=409)
+        await asyncio.to_thread(store.resolve, entry_id, "added_as_example", by)
+        await _audit(request, session, "inbox_added_as_example", key)
+        return response.redirect(f"{STAFF_PATH}/inbox?done=example", status=303)
+    if action == "new_topic":
+        await asyncio.to_thread(store.resolve, entry_id, "new_topic", by)
+        await _audit(request, session, "inbox_new_topic", str(entry_id))
+        return response.redirect(f"{STAFF_PATH}/new-topic?from={entry_id}", status=303)
+    if action == "ignore":
+        await asyncio.to_thread(store.resolve, entry_id, "ignored", by)
+        await _audit(request, session, "inbox_ignored", str(entry_id))
+        return response.redirect(f"{STAFF_PATH}/inbox?done=ignore", status=303)
+    return response.text("That is not something the inbox can do.", status=400)
