@@ -239,3 +239,35 @@ def test_an_example_that_reads_like_another_topics_is_found() -> None:
         ("how long is a session please", "How long", "how long is a session")
     ]
     assert similar_examples(mine, {"b": TopicFile("b", "B", "seed", "y", ("parking",))}) == []
+
+
+async def test_the_inbox_one_click_actions(
+    studio_site: tuple[Site, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clinic_office import inbox
+
+    site, _ = studio_site
+    store = inbox.InboxStore(inbox.database_url())
+    store.create_schema()
+    kept = store.record(
+        inbox.CLARIFIED, "my name is Sam, how long do I lie on the table", "session_length", 0.4
+    )
+    dropped = store.record(inbox.OFF_TOPIC, "who won the football", None, None)
+    assert kept is not None and dropped is not None
+    eve, csrf = await site.session("eve")
+    page = await site.request("GET", "/staff/inbox", cookies={"staff_session": eve})
+    assert page.status == 200
+    assert "how long do I lie on the table" in page.text and "Sam" not in page.text
+    assert '<option value="session_length" selected>' in page.text
+    added = await post(
+        site, f"/staff/inbox/{kept}", eve, csrf, action="example", topic="session_length"
+    )
+    assert added.status == 303  # type: ignore[attr-defined]
+    topic, _ = Studio().current("session_length")
+    assert topic is not None and topic.examples[-1].endswith("how long do I lie on the table")
+    ignored = await post(site, f"/staff/inbox/{dropped}", eve, csrf, action="ignore")
+    assert ignored.status == 303  # type: ignore[attr-defined]
+    assert store.open_entries(10) == []
+    home = await site.request("GET", "/staff", cookies={"staff_session": eve})
+    assert "0 questions waiting" in home.text
+    store.dispose()
