@@ -22,7 +22,7 @@ export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
 .PHONY: help setup spacy minilm train run test lint validate topics test-unit test-stories test-widget \
-	test-fast bookings purge widget browser bench-nlu bench-load dedupe clean nginx cluster \
+	test-fast bookings purge widget browser bench-nlu bench-load bench-studio dedupe clean nginx cluster \
 	publish staff-user
 
 help: ## list the targets
@@ -132,6 +132,9 @@ test: lint validate test-widget test-stories test-unit ## the whole suite (what 
 
 bench-nlu: $(MODEL) ## dev, test and triage sets: the assistant beside a TF-IDF baseline
 	$(BIN)/python -m scripts.bench_nlu
+
+bench-studio: $(MODEL) $(WIDGET_JS) ## studio changes to live: answer edit, new example, new topic (seconds)
+	$(BIN)/python -m scripts.bench_studio
 
 bench-load: $(MODEL) $(WIDGET_JS) nginx ## load: a bare `rasa init` bot, one replica, two (msg/s, latency, memory)
 	$(BIN)/python -m scripts.bench_load

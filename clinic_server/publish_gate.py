@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -40,25 +42,64 @@ async def evaluate(model: Path) -> list[Outcome]:
     ]
 
 
-def run_gate(live: Path, candidate: Path) -> Verdict:
-    """The verdict on ``candidate`` against ``live``."""
+def fingerprint(model: Path) -> str:
+    """A model file's SHA-256: what its outcomes are kept under."""
+    digest = hashlib.sha256()
+    with model.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def outcomes_for(model: Path, cache_dir: Path | None = None) -> list[Outcome]:
+    """``model``'s outcomes on the evaluation sets, read from ``cache_dir`` when a run of the
+    same model file (and the same sets) left them there; else computed (and kept there)."""
+    from scripts.nlu_eval import TEST_SET, TRIAGE_TEST_SET
+
+    sets = hashlib.sha256(TEST_SET.read_bytes() + TRIAGE_TEST_SET.read_bytes()).hexdigest()
+    path = cache_dir / f"{fingerprint(model)}-{sets[:16]}.json" if cache_dir else None
+    if path is not None and path.is_file():
+        return [Outcome(**row) for row in json.loads(path.read_text(encoding="utf-8"))]
+    outcomes = asyncio.run(evaluate(model))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.write_text(json.dumps([o.__dict__ for o in outcomes]), encoding="utf-8")
+        partial.replace(path)
+    return outcomes
+
+
+def run_gate(live: Path, candidate: Path, cache_dir: Path | None = None) -> Verdict:
+    """The verdict on ``candidate`` against ``live`` (outcomes kept in ``cache_dir``)."""
     titles = {key: topic.title for key, topic in load_topics().items()}
-    before = asyncio.run(evaluate(live))
-    after = asyncio.run(evaluate(candidate))
-    return judge(before, after, titles)
+    return judge(outcomes_for(live, cache_dir), outcomes_for(candidate, cache_dir), titles)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description="the publish gate: candidate against live")
-    parser.add_argument("--candidate", type=Path, required=True)
+    parser.add_argument("--candidate", type=Path)
     parser.add_argument("--live", type=Path, default=Path("models/current.tar.gz"))
+    parser.add_argument(
+        "--cache-dir", type=Path, help="keep each model's outcomes here (by file hash)"
+    )
+    parser.add_argument(
+        "--warm", action="store_true", help="only compute the live model's outcomes"
+    )
     args = parser.parse_args(argv)
+    if args.warm:
+        if not args.live.is_file() or args.cache_dir is None:
+            print("--warm needs a live model and --cache-dir")
+            return 2
+        outcomes_for(args.live, args.cache_dir)
+        return 0
+    if args.candidate is None:
+        parser.error("--candidate is required")
     for path in (args.live, args.candidate):
         if not path.is_file():
             print(f"no model at {path}")
             return 2
-    verdict = run_gate(args.live, args.candidate)
+    verdict = run_gate(args.live, args.candidate, args.cache_dir)
     print(verdict.summary())
     return 0 if verdict.passed else 1
 

@@ -86,6 +86,7 @@ class Worker:
         """Publish ``studio``'s drafts into ``settings.home``."""
         self.studio = studio
         self.settings = settings
+        self._warmed: tuple[int, int] | None = None
 
     # ------------------------------------------------------------------------------------
 
@@ -217,19 +218,52 @@ class Worker:
             logger.warning("studio: training failed (exit %s)", result.returncode)
             raise PublishError("Training the assistant failed: nothing was published.")
 
-    def _gate(self, candidate: Path) -> None:
+    def live_model(self) -> Path:
+        """The model every server loads now (the served one, else `make train`'s)."""
         live = self.settings.models_dir / "current.tar.gz"
+        return live if live.is_file() else self.settings.home / "models" / "current.tar.gz"
+
+    @property
+    def gate_cache(self) -> Path:
+        """Where the gate keeps each model's outcomes, by file hash."""
+        return self.settings.work_dir / "gate-cache"
+
+    def warm(self) -> None:
+        """Compute the live model's gate outcomes ahead of the next publish (when idle)."""
+        live = self.live_model()
         if not live.is_file():
-            live = self.settings.home / "models" / "current.tar.gz"
+            return
+        stamp = (live.stat().st_mtime_ns, live.stat().st_size)
+        if stamp == self._warmed:
+            return
+        self._warmed = stamp
+        self._run(
+            [
+                str(self.settings.python),
+                "-m",
+                "clinic_server.publish_gate",
+                "--warm",
+                "--live",
+                str(live),
+                "--cache-dir",
+                str(self.gate_cache),
+            ],
+            STORY_TIMEOUT,
+            "Preparing the safety and accuracy check",
+        )
+
+    def _gate(self, candidate: Path) -> None:
         result = self._run(
             [
                 str(self.settings.python),
                 "-m",
                 "clinic_server.publish_gate",
                 "--live",
-                str(live),
+                str(self.live_model()),
                 "--candidate",
                 str(candidate),
+                "--cache-dir",
+                str(self.gate_cache),
             ],
             STORY_TIMEOUT,
             "The safety and accuracy check",
@@ -379,6 +413,10 @@ def main(argv: list[str] | None = None) -> int:
         if job is None:
             if args.once:
                 return 0
+            try:
+                worker.warm()
+            except PublishError:
+                logger.warning("studio: the live model's gate outcomes could not be prepared")
             time.sleep(1.0)
 
 

@@ -26,7 +26,14 @@ from sanic.response import HTTPResponse
 from clinic_office import inbox
 from clinic_office.staff_accounts import StaffSession
 from clinic_office.studio import NEW, Job, Studio
-from clinic_office.topic_files import KEY_PATTERN, SOURCES, TopicFile, fold, topic_problems
+from clinic_office.topic_files import (
+    KEY_PATTERN,
+    SOURCES,
+    TopicFile,
+    fold,
+    load_topic_dir,
+    topic_problems,
+)
 from webapp.staff import (
     EDITOR,
     PUBLISHER,
@@ -170,6 +177,7 @@ def render_home(
     jobs: list[Job],
     counts: dict[str, inbox.TopicCounts] | None = None,
     open_entries: int | None = None,
+    problems: tuple[str, ...] = (),
 ) -> str:
     """The studio's home page: the topics (drafts marked, this week's use), the inbox,
     publishing, recent publishes."""
@@ -200,7 +208,15 @@ def render_home(
 </form>"""
     elif drafts:
         publish = "<p>A publisher will review and publish your drafts.</p>"
+    trouble = ""
+    if problems:
+        items = "".join(f"<li>{_esc(p)}</li>" for p in problems)
+        trouble = (
+            '<div role="alert"><p>The assistant is answering with the last good version of '
+            f"these files, because:</p><ul>{items}</ul></div>"
+        )
     body = f"""<h1>Staff studio</h1>
+{trouble}
 <section aria-labelledby="topics-heading">
 <h2 id="topics-heading">Topics</h2>
 <p><a href="{STAFF_PATH}/new-topic">Add a topic</a></p>
@@ -439,7 +455,25 @@ async def studio_home(request: Request, session: StaffSession) -> HTTPResponse:
             waiting = len(await asyncio.to_thread(store.open_entries, 500))
         except inbox.InboxUnavailable:
             counts, waiting = None, None
-    return response.html(render_home(session, topics, jobs, counts, waiting))
+    return response.html(
+        render_home(session, topics, jobs, counts, waiting, await _file_problems(request, studio))
+    )
+
+
+async def _file_problems(request: Request, studio: Studio) -> tuple[str, ...]:
+    """What is wrong with the live settings file and the published topic files, if anything."""
+
+    def check() -> tuple[str, ...]:
+        found: list[str] = []
+        clinic = request.app.ctx.clinic
+        clinic.get()
+        if clinic.problem:
+            found.append(f"the clinic settings file: {clinic.problem}")
+        _, problems = load_topic_dir(studio.topics_dir)
+        found.extend(f"the topic file {p}" for p in problems if not p.warning)
+        return tuple(found)
+
+    return await asyncio.to_thread(check)
 
 
 def _topic_from_form(request: Request, key: str, base: TopicFile | None) -> TopicFile:

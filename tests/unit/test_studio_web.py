@@ -271,3 +271,14 @@ async def test_the_inbox_one_click_actions(
     home = await site.request("GET", "/staff", cookies={"staff_session": eve})
     assert "0 questions waiting" in home.text
     store.dispose()
+
+
+async def test_a_broken_topic_file_is_shown_in_the_studio(studio_site: tuple[Site, Path]) -> None:
+    site, home = studio_site
+    eve, _ = await site.session("eve")
+    clean = await site.request("GET", "/staff", cookies={"staff_session": eve})
+    assert "last good version" not in clean.text
+    (home / "data" / "topics" / "session_length.yml").write_text("key: [oops\n")
+    broken = await site.request("GET", "/staff", cookies={"staff_session": eve})
+    assert 'role="alert"' in broken.text and "last good version" in broken.text
+    assert "session_length.yml" in broken.text and "not readable YAML" in broken.text
