@@ -87,6 +87,7 @@ class Worker:
         self.studio = studio
         self.settings = settings
         self._warmed: tuple[int, int] | None = None
+        self._warming: subprocess.Popen[bytes] | None = None
 
     # ------------------------------------------------------------------------------------
 
@@ -229,15 +230,17 @@ class Worker:
         return self.settings.work_dir / "gate-cache"
 
     def warm(self) -> None:
-        """Compute the live model's gate outcomes ahead of the next publish (when idle)."""
+        """Start computing the live model's gate outcomes in the background (when idle), so
+        that the next publish's gate only runs the candidate. Never waits: a publish that
+        comes meanwhile goes ahead."""
         live = self.live_model()
-        if not live.is_file():
+        if not live.is_file() or (self._warming is not None and self._warming.poll() is None):
             return
         stamp = (live.stat().st_mtime_ns, live.stat().st_size)
         if stamp == self._warmed:
             return
         self._warmed = stamp
-        self._run(
+        self._warming = subprocess.Popen(
             [
                 str(self.settings.python),
                 "-m",
@@ -248,8 +251,10 @@ class Worker:
                 "--cache-dir",
                 str(self.gate_cache),
             ],
-            STORY_TIMEOUT,
-            "Preparing the safety and accuracy check",
+            cwd=self.settings.home,
+            env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
 
     def _gate(self, candidate: Path) -> None:
@@ -413,10 +418,7 @@ def main(argv: list[str] | None = None) -> int:
         if job is None:
             if args.once:
                 return 0
-            try:
-                worker.warm()
-            except PublishError:
-                logger.warning("studio: the live model's gate outcomes could not be prepared")
+            worker.warm()
             time.sleep(1.0)
 
 
