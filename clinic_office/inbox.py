@@ -33,15 +33,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from clinic_office import config, sqlite
+from clinic_office import config, database
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +67,6 @@ MAX_CANDIDATES = 3
 MAX_STAFF_NAME_LENGTH = 64
 TOPIC_KEY = re.compile(r"[a-z0-9][a-z0-9_]{0,99}")
 
-SCHEMA_ATTEMPTS = 5
 DEFAULT_CONNECT_TIMEOUT = 2
 SQLITE_BUSY_TIMEOUT = 3
 DEFAULT_RETRY_SECONDS = 30.0
@@ -355,19 +352,7 @@ def database_url(env: Mapping[str, str] | None = None) -> str:
     return f"sqlite:///{data_dir / DATABASE_FILE}"
 
 
-def private_sqlite_file(url: str) -> None:
-    """Create a SQLite URL's file (and folder) readable and writable by its owner only.
-
-    Other URLs are left alone. SQLite gives its journal files the database file's mode.
-    """
-    parts = make_url(url)
-    if parts.get_backend_name() != "sqlite" or parts.database in (None, "", ":memory:"):
-        return
-    sqlite.make_folder(url)
-    path = Path(str(parts.database))
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    os.close(descriptor)
-    os.chmod(path, 0o600)
+private_sqlite_file = database.private_sqlite_file
 
 
 class InboxStore:
@@ -387,34 +372,18 @@ class InboxStore:
         """
         self._clock = clock
         self._schema = schema
-        try:
-            parsed = make_url(url)
-        except ArgumentError as error:
-            raise InboxUnavailable("the inbox database URL is not valid") from error
-        self._backend: str = str(parsed.get_backend_name())
-        connect_args: dict[str, Any] = {}
-        if self._backend == "postgresql" and "connect_timeout" not in parsed.query:
-            connect_args["connect_timeout"] = DEFAULT_CONNECT_TIMEOUT
-        if self._backend == "sqlite":
-            connect_args["timeout"] = SQLITE_BUSY_TIMEOUT
-            try:
-                private_sqlite_file(url)
-            except OSError as error:
-                raise InboxUnavailable(
-                    f"the inbox database file cannot be made ({error.strerror})"
-                ) from error
-        try:
-            engine = sa.create_engine(
-                parsed, future=True, pool_pre_ping=True, connect_args=connect_args
-            )
-        except ArgumentError as error:
-            raise InboxUnavailable(
-                f"no database driver for the inbox database ({self._backend})"
-            ) from error
-        self._base_engine = engine
-        if schema is not None:
-            engine = engine.execution_options(schema_translate_map={None: schema})
-        self._engine = engine
+        opened = database.open_engine(
+            url,
+            "inbox",
+            InboxUnavailable,
+            schema=schema,
+            connect_timeout=DEFAULT_CONNECT_TIMEOUT,
+            busy_timeout=SQLITE_BUSY_TIMEOUT,
+        )
+        self._opened = opened
+        self._backend: str = opened.backend
+        self._base_engine = opened.base_engine
+        self._engine = opened.engine
 
     @property
     def backend(self) -> str:
@@ -435,28 +404,7 @@ class InboxStore:
     def create_schema(self) -> None:
         """Create the tables (and the schema, when one is set) unless they exist."""
         with self._guard("creating the tables"):
-            for attempt in range(SCHEMA_ATTEMPTS):
-                # only the DDL is retried: another process may be creating the same tables
-                if attempt:
-                    time.sleep(0.05 * attempt)
-                connection = self._engine.connect()
-                try:
-                    with connection.begin():
-                        if self._schema is not None and self._backend == "postgresql":
-                            preparer = connection.dialect.identifier_preparer
-                            connection.execute(
-                                sa.text(
-                                    "CREATE SCHEMA IF NOT EXISTS "
-                                    + preparer.quote_schema(self._schema)
-                                )
-                            )
-                        metadata.create_all(connection, checkfirst=True)
-                    return
-                except DBAPIError:
-                    if attempt == SCHEMA_ATTEMPTS - 1:
-                        raise
-                finally:
-                    connection.close()
+            database.create_tables(self._opened, metadata, self._schema)
 
     def record(
         self,

@@ -1,0 +1,112 @@
+"""Opening a back-office SQL database by URL, as the staff and inbox stores do.
+
+- ``private_sqlite_file``: a SQLite file (and its folder) made readable by its owner only;
+- ``open_engine``: the engine for a URL, with a connect timeout (PostgreSQL) or a busy
+  timeout (SQLite), and the tables mapped into a schema when one is given (tests);
+- ``create_tables``: the tables (and the schema) made unless they exist, the DDL retried a
+  few times because another process may be making the same tables at the same moment.
+
+A store names its own error class: what it raises says which database it is about.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+from clinic_office import sqlite
+
+__all__ = ["Opened", "create_tables", "open_engine", "private_sqlite_file"]
+
+SCHEMA_ATTEMPTS = 5
+
+
+def private_sqlite_file(url: str) -> None:
+    """Create a SQLite URL's file (and folder) readable and writable by its owner only.
+
+    Other URLs are left alone. SQLite gives its journal files the database file's mode.
+    """
+    parts = make_url(url)
+    if parts.get_backend_name() != "sqlite" or parts.database in (None, "", ":memory:"):
+        return
+    sqlite.make_folder(url)
+    path = Path(str(parts.database))
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(descriptor)
+    os.chmod(path, 0o600)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """An opened database: its kind, the engine to dispose of, the engine to use."""
+
+    backend: str
+    base_engine: Engine
+    engine: Engine
+
+
+def open_engine(
+    url: str,
+    name: str,
+    error: type[Exception],
+    *,
+    schema: str | None = None,
+    connect_timeout: int = 5,
+    busy_timeout: int = 15,
+) -> Opened:
+    """The engine for ``url`` (no connection yet); ``error`` (about the ``name`` database)
+    for a URL that cannot be, a SQLite file that cannot be made, or a missing driver."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as problem:
+        raise error(f"the {name} database URL is not valid") from problem
+    backend = str(parsed.get_backend_name())
+    connect_args: dict[str, Any] = {}
+    if backend == "postgresql" and "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = connect_timeout
+    if backend == "sqlite":
+        connect_args["timeout"] = busy_timeout
+        try:
+            private_sqlite_file(url)
+        except OSError as problem:
+            raise error(
+                f"the {name} database file cannot be made ({problem.strerror})"
+            ) from problem
+    try:
+        base = sa.create_engine(parsed, future=True, pool_pre_ping=True, connect_args=connect_args)
+    except ArgumentError as problem:
+        raise error(f"no database driver for the {name} database ({backend})") from problem
+    engine = base
+    if schema is not None:
+        engine = base.execution_options(schema_translate_map={None: schema})
+    return Opened(backend=backend, base_engine=base, engine=engine)
+
+
+def create_tables(opened: Opened, metadata: sa.MetaData, schema: str | None = None) -> None:
+    """Create ``metadata``'s tables (and ``schema`` on PostgreSQL) unless they exist."""
+    for attempt in range(SCHEMA_ATTEMPTS):
+        # only the DDL is retried: another process may be creating the same tables
+        if attempt:
+            time.sleep(0.05 * attempt)
+        connection = opened.engine.connect()
+        try:
+            with connection.begin():
+                if schema is not None and opened.backend == "postgresql":
+                    preparer = connection.dialect.identifier_preparer
+                    connection.execute(
+                        sa.text("CREATE SCHEMA IF NOT EXISTS " + preparer.quote_schema(schema))
+                    )
+                metadata.create_all(connection, checkfirst=True)
+            return
+        except DBAPIError:
+            if attempt == SCHEMA_ATTEMPTS - 1:
+                raise
+        finally:
+            connection.close()
