@@ -29,6 +29,7 @@ import argparse
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -257,6 +258,15 @@ class Worker:
             stderr=subprocess.DEVNULL,
         )
 
+    def stop_warming(self) -> None:
+        """Stop a background computation of the live model's outcomes (at shutdown)."""
+        if self._warming is not None and self._warming.poll() is None:
+            self._warming.terminate()
+            try:
+                self._warming.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._warming.kill()
+
     def _gate(self, candidate: Path) -> None:
         result = self._run(
             [
@@ -413,6 +423,13 @@ def main(argv: list[str] | None = None) -> int:
     studio = Studio()
     worker = Worker(studio, WorkerSettings.from_env())
     studio.fail_interrupted()
+
+    def stop(_signal: int, _frame: object) -> None:
+        worker.stop_warming()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     while True:
         job = worker.run_once()
         if job is None:
