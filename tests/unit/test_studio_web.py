@@ -247,6 +247,8 @@ async def test_the_inbox_one_click_actions(
     from clinic_office import inbox
 
     site, _ = studio_site
+    # an inbox of this test's own (the session's is shared with every other test)
+    monkeypatch.setenv("INBOX_DATABASE_URL", f"sqlite:///{tmp_path / 'inbox.db'}")
     store = inbox.InboxStore(inbox.database_url())
     store.create_schema()
     kept = store.record(
