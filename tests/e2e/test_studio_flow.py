@@ -126,6 +126,27 @@ def test_an_editor_changes_an_answer_and_teaches_a_phrasing_a_publisher_publishe
     axe_clean(page)
     assert git(stack.home, "log", "-1", "--format=%an|%s") == "pia|Session length: 45 minutes"
 
+    # the rest of the studio: history, inbox, a new topic's form, a tried question
+    page.get_by_role("link", name="Back to the topics").click()
+    page.get_by_role("link", name="History of publishes").click()
+    page.get_by_role("button", name="Roll back publish 1").wait_for()
+    axe_clean(page)
+    page.get_by_role("link", name="Back to the topics").click()
+    page.get_by_role("link", name="Open the inbox").click()
+    page.get_by_role("heading", name="Questions the assistant could not answer").wait_for()
+    axe_clean(page)
+    page.get_by_role("link", name="Back to the topics").click()
+    page.get_by_role("link", name="Add a topic").click()
+    page.get_by_role("heading", name="Add a topic").wait_for()
+    axe_clean(page)
+    page.get_by_role("link", name="Back to the topics").click()
+    page.get_by_role("textbox", name="A question, as a visitor would type it").fill(
+        "how long does a session take"
+    )
+    page.get_by_role("button", name="Try it").click()
+    page.get_by_role("status").get_by_text("How long a session takes").wait_for()
+    axe_clean(page)
+
     # a visitor on the demo page: the new answer, and the new phrasing finds its topic
     visitor = context.new_page()
     visitor.goto(stack.site)
