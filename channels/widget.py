@@ -123,6 +123,11 @@ def _error(status: int, code: str, message: str, headers: dict[str, str]) -> HTT
     return response.json({"error": code, "message": message}, status=status, headers=headers)
 
 
+def _expired(headers: dict[str, str]) -> HTTPResponse:
+    """401 for a token that is unknown, forged or idle too long: the widget starts again."""
+    return _error(401, "token", "This conversation has expired. Please start again.", headers)
+
+
 def answer_id(timestamp: object) -> str | None:
     """The id of an answer given at ``timestamp`` (its event's unix time), None without one."""
     if isinstance(timestamp, bool) or not isinstance(timestamp, (int, float)) or timestamp < 0:
@@ -471,6 +476,13 @@ class WidgetInput(InputChannel):
         last = events[-1].timestamp if events else issued
         return (conversation_id, tracker) if now - last <= self.idle_seconds else None
 
+    async def within_limits(self, request: Request, conversation_id: str) -> bool:
+        """Whether the visitor's address and the conversation are both within their rate
+        limits (each counts this request)."""
+        return await self.client_limit.allow(
+            self._client(request)
+        ) and await self.conversation_limit.allow(conversation_id)
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The widget's routes."""
         bp = Blueprint("widget_webhook", __name__)
@@ -515,9 +527,7 @@ class WidgetInput(InputChannel):
             store = request.app.ctx.agent.tracker_store
             found = await self._conversation(body.get("token"), store)
             if found is None:
-                return _error(
-                    401, "token", "This conversation has expired. Please start again.", headers
-                )
+                return _expired(headers)
             conversation_id, tracker = found
             text = body.get("text")
             if not isinstance(text, str) or not text.strip():
@@ -532,9 +542,7 @@ class WidgetInput(InputChannel):
                     f"{self.max_message_length} characters.",
                     headers,
                 )
-            if not await self.client_limit.allow(
-                self._client(request)
-            ) or not await self.conversation_limit.allow(conversation_id):
+            if not await self.within_limits(request, conversation_id):
                 return _error(
                     429,
                     "slow_down",
@@ -576,9 +584,7 @@ class WidgetInput(InputChannel):
             store = request.app.ctx.agent.tracker_store
             found = await self._conversation(body.get("token"), store)
             if found is None:
-                return _error(
-                    401, "token", "This conversation has expired. Please start again.", headers
-                )
+                return _expired(headers)
             conversation_id, tracker = found
             identity, helpful = body.get("id"), body.get("helpful")
             if (
@@ -589,9 +595,7 @@ class WidgetInput(InputChannel):
                 return _error(
                     400, "invalid", "That feedback could not be read. Thank you anyway.", headers
                 )
-            if not await self.client_limit.allow(
-                self._client(request)
-            ) or not await self.conversation_limit.allow(conversation_id):
+            if not await self.within_limits(request, conversation_id):
                 return _error(429, "slow_down", "You're sending feedback very quickly.", headers)
             if tracker is _NOT_READ:
                 tracker = await store.retrieve(conversation_id)
@@ -615,9 +619,7 @@ class WidgetInput(InputChannel):
             store = request.app.ctx.agent.tracker_store
             found = await self._conversation(body_of(request).get("token"), store)
             if found is None:
-                return _error(
-                    401, "token", "This conversation has expired. Please start again.", headers
-                )
+                return _expired(headers)
             conversation_id, tracker = found
             if tracker is _NOT_READ:
                 tracker = await store.retrieve(conversation_id)

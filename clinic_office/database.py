@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,10 +22,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from clinic_office import sqlite
 
-__all__ = ["Opened", "create_tables", "open_engine", "private_sqlite_file"]
+__all__ = ["Opened", "create_tables", "guard", "open_engine", "private_sqlite_file"]
 
 SCHEMA_ATTEMPTS = 5
 
@@ -110,3 +113,16 @@ def create_tables(opened: Opened, metadata: sa.MetaData, schema: str | None = No
                 raise
         finally:
             connection.close()
+
+
+@contextmanager
+def guard(name: str, backend: str, error: type[Exception], action: str) -> Iterator[None]:
+    """Turn a database failure while ``action`` into ``error``, saying which database and
+    what kind of failure (never the statement or its values)."""
+    try:
+        yield
+    except (DBAPIError, PoolTimeoutError) as problem:
+        cause = getattr(problem, "orig", None) or problem
+        raise error(
+            f"{name} database unavailable while {action} ({backend}: {type(cause).__name__})"
+        ) from problem

@@ -29,15 +29,14 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.exc import IntegrityError
 
 from clinic_office import config, database
 
@@ -390,16 +389,8 @@ class InboxStore:
         """The database kind: "sqlite", "postgresql"..."""
         return self._backend
 
-    @contextmanager
-    def _guard(self, action: str) -> Iterator[None]:
-        try:
-            yield
-        except (DBAPIError, PoolTimeoutError) as error:
-            cause = getattr(error, "orig", None) or error
-            raise InboxUnavailable(
-                f"inbox database unavailable while {action} "
-                f"({self._backend}: {type(cause).__name__})"
-            ) from error
+    def _guard(self, action: str) -> AbstractContextManager[None]:
+        return database.guard("inbox", self._backend, InboxUnavailable, action)
 
     def create_schema(self) -> None:
         """Create the tables (and the schema, when one is set) unless they exist."""

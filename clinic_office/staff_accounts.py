@@ -41,8 +41,8 @@ import logging
 import re
 import secrets
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, TextIO
@@ -50,8 +50,7 @@ from typing import Any, TextIO
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.exc import IntegrityError
 
 from clinic_office import config, database
 
@@ -354,16 +353,8 @@ class StaffStore:
         """The database kind: "sqlite", "postgresql"..."""
         return self._backend
 
-    @contextmanager
-    def _guard(self, action: str) -> Iterator[None]:
-        try:
-            yield
-        except (DBAPIError, PoolTimeoutError) as error:
-            cause = getattr(error, "orig", None) or error
-            raise StaffStoreUnavailable(
-                f"staff database unavailable while {action} "
-                f"({self._backend}: {type(cause).__name__})"
-            ) from error
+    def _guard(self, action: str) -> AbstractContextManager[None]:
+        return database.guard("staff", self._backend, StaffStoreUnavailable, action)
 
     def create_schema(self) -> None:
         """Create the tables (and the schema, when one is set) unless they exist."""
