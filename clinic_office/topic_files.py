@@ -14,15 +14,19 @@ Derived from them by ``python -m clinic_office.topic_files build`` (``make topic
 - new topics appended to the contract, ``docs/faq-topics.yml`` (existing entries are kept).
 
 ``python -m clinic_office.topic_files check`` (part of ``make validate``) reports, in plain
-words, every problem in the files and every derived file that is out of date. The running
-assistant reads answers from the topic files themselves (``clinic_office.topics``), so an
-answer's wording changes without training. Pure module: no Rasa import.
+words, every problem in the files and every derived file that is out of date; warns of an
+example that reads like another topic's; and checks the labels (never the messages) of the
+evaluation sets in ``tests/nlu/``: each ``faq/<key>`` must be a topic, each topic asked
+about. The running assistant reads answers from the topic files themselves
+(``clinic_office.topics``), so an answer's wording changes without training. Pure module:
+no Rasa import.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import re
 import string
 import sys
@@ -39,12 +43,15 @@ __all__ = [
     "TopicFile",
     "build_project",
     "check_project",
+    "evaluation_problems",
     "load_topic_dir",
     "parse_topic",
     "render_domain_block",
     "render_nlu",
     "render_topic",
     "replace_domain_block",
+    "similar_examples",
+    "similar_problems",
 ]
 
 SOURCES = ("seed", "general", "clinic")
@@ -307,6 +314,152 @@ def cross_problems(topics: Mapping[str, TopicFile]) -> list[Problem]:
     return problems
 
 
+def _words(text: str) -> set[str]:
+    return set(fold(text).split())
+
+
+@dataclass(frozen=True)
+class _Examples:
+    """Every example of some topics with its words, in order, and where each word is."""
+
+    entries: tuple[tuple[str, str, frozenset[str]], ...]  # (key, example, its words)
+    where: Mapping[str, tuple[int, ...]]  # a word: the entries that have it, in order
+
+    @classmethod
+    def of(cls, topics: Mapping[str, TopicFile]) -> _Examples:
+        entries = tuple(
+            (key, example, frozenset(_words(example)))
+            for key, topic in topics.items()
+            for example in topic.examples
+        )
+        where: dict[str, list[int]] = {}
+        for index, (_, _, words) in enumerate(entries):
+            for word in words:
+                where.setdefault(word, []).append(index)
+        return cls(entries, {word: tuple(found) for word, found in where.items()})
+
+    def candidates(self, words: set[str], threshold: float) -> Iterable[int]:
+        """The entries that may share ``threshold`` of ``words``' words, in order: those
+        with one of its rarest words (a pair sharing enough words shares one of them)."""
+        if threshold <= 0:
+            return range(len(self.entries))
+        need = max(1, math.ceil(threshold * len(words) - 1e-9))  # words in common, at least
+        rarest = sorted(words, key=lambda word: (len(self.where.get(word, ())), word))
+        return sorted(
+            {i for word in rarest[: len(words) - need + 1] for i in self.where.get(word, ())}
+        )
+
+
+def _similar(topic: TopicFile, others: _Examples, threshold: float) -> list[tuple[str, str, str]]:
+    found: list[tuple[str, str, str]] = []
+    if not threshold <= 1:  # no two examples share more than all their words
+        return found
+    for example in topic.examples:
+        words = _words(example)
+        if not words:
+            continue
+        for index in others.candidates(words, threshold):
+            key, theirs, their_words = others.entries[index]
+            if key == topic.key:
+                continue
+            shared = len(words & their_words) / len(words | their_words)
+            if shared >= threshold:
+                found.append((example, key, theirs))
+                break
+    return found
+
+
+def similar_examples(
+    topic: TopicFile, others: Mapping[str, TopicFile], threshold: float = 0.8
+) -> list[tuple[str, str, str]]:
+    """(example, other topic's key, its example) for examples of ``topic`` that read like
+    another topic's: the same words, or at least ``threshold`` of them shared (the words the
+    two share over all their words). One pair per example: the first found, in the order of
+    ``others`` and of their examples; ``topic``'s own key in ``others`` is skipped."""
+    return _similar(topic, _Examples.of(others), threshold)
+
+
+def similar_problems(topics: Mapping[str, TopicFile], threshold: float = 0.8) -> list[Problem]:
+    """A warning for each example that reads like another topic's (each pair said once)."""
+    problems: list[Problem] = []
+    examples = _Examples.of(topics)
+    said: set[frozenset[tuple[str, str]]] = set()
+    for key, topic in sorted(topics.items()):
+        for example, other, theirs in _similar(topic, examples, threshold):
+            pair = frozenset({(key, fold(example)), (other, fold(theirs))})
+            if pair in said:
+                continue
+            said.add(pair)
+            problems.append(
+                Problem(
+                    f"topics/{key}.yml",
+                    f"the example {example!r} reads much like {theirs!r}, an example of "
+                    f"{other!r}: the assistant may mix up the two topics; reword one, "
+                    "or keep the question in one topic",
+                    warning=True,
+                )
+            )
+    return problems
+
+
+def _labels(path: Path) -> tuple[set[str], str]:
+    """The intent labels of a Rasa NLU file (its messages are not read), or why it can't be."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        return set(), f"cannot be read ({type(error).__name__})"
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" near line {mark.line + 1}" if mark is not None else ""
+        return set(), f"this is not readable YAML{line}: check the indentation"
+    blocks = data.get("nlu") if isinstance(data, dict) else None
+    if not isinstance(blocks, list):
+        return set(), ""
+    labels = {
+        str(block["intent"]).strip()
+        for block in blocks
+        if isinstance(block, dict) and block.get("intent")
+    }
+    return labels, ""
+
+
+def evaluation_problems(topics: Mapping[str, TopicFile], tests_dir: Path) -> list[Problem]:
+    """The evaluation sets (``tests_dir/*.yml``) against the topics, by their labels only:
+    a ``faq/<key>`` label with no topic file is an error; a topic no file asks about, a
+    warning. Nothing when there is no ``tests_dir`` (a copy without tests)."""
+    if not tests_dir.is_dir():
+        return []
+    problems: list[Problem] = []
+    asked: set[str] = set()
+    for path in sorted(tests_dir.glob("*.yml")):
+        where = f"tests/{tests_dir.name}/{path.name}"
+        labels, unreadable = _labels(path)
+        if unreadable:
+            problems.append(Problem(where, unreadable))
+        for label in sorted(labels):
+            intent, slash, key = label.partition("/")
+            if intent != "faq" or not slash:
+                continue
+            asked.add(key)
+            if key not in topics:
+                problems.append(
+                    Problem(
+                        where,
+                        f"uses the topic {key!r}, which has no topic file (data/topics/{key}.yml)",
+                    )
+                )
+    for key in sorted(set(topics) - asked):
+        problems.append(
+            Problem(
+                f"topics/{key}.yml",
+                "no test or development question asks about this topic yet; add some to "
+                "tests/nlu/ so a publish can check it",
+                warning=True,
+            )
+        )
+    return problems
+
+
 # ----------------------------------------------------------------------------------------
 # Rendering
 
@@ -409,6 +562,10 @@ class Project:
     def contract_file(self) -> Path:
         return self.root / "docs" / "faq-topics.yml"
 
+    @property
+    def tests_dir(self) -> Path:
+        return self.root / "tests" / "nlu"
+
 
 def _contract(path: Path) -> dict[str, Any]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
@@ -457,12 +614,15 @@ def _derived(project: Project, topics: Mapping[str, TopicFile]) -> dict[Path, st
 
 
 def check_project(root: Path) -> list[Problem]:
-    """Every problem of the topic files, the contract, and out-of-date derived files."""
+    """Every problem of the topic files, the contract, the evaluation sets' labels, and
+    out-of-date derived files; examples that read like another topic's are warnings."""
     project = Project(root)
     topics, problems = load_topic_dir(project.topics_dir)
     if any(not p.warning for p in problems):
         return problems
+    problems.extend(similar_problems(topics))
     problems.extend(contract_problems(topics, _contract(project.contract_file)))
+    problems.extend(evaluation_problems(topics, project.tests_dir))
     try:
         derived = _derived(project, topics)
     except (OSError, ValueError) as error:

@@ -30,8 +30,8 @@ from clinic_office.topic_files import (
     KEY_PATTERN,
     SOURCES,
     TopicFile,
-    fold,
     load_topic_dir,
+    similar_examples,
     topic_problems,
 )
 from webapp.staff import (
@@ -133,35 +133,6 @@ def examples_of(text: str) -> tuple[str, ...]:
             seen.add(example)
             examples.append(example)
     return tuple(examples)
-
-
-def _words(text: str) -> set[str]:
-    return set(fold(text).split())
-
-
-def similar_examples(
-    topic: TopicFile, others: dict[str, TopicFile], threshold: float = 0.8
-) -> list[tuple[str, str, str]]:
-    """(example, other topic's title, its example) for examples that read like another
-    topic's: the same words, or at least ``threshold`` of them shared."""
-    found: list[tuple[str, str, str]] = []
-    for example in topic.examples:
-        words = _words(example)
-        if not words:
-            continue
-        for key, other in others.items():
-            if key == topic.key:
-                continue
-            for theirs in other.examples:
-                their_words = _words(theirs)
-                shared = len(words & their_words) / len(words | their_words)
-                if shared >= threshold:
-                    found.append((example, other.title, theirs))
-                    break
-            else:
-                continue
-            break
-    return found
 
 
 def preview(answer: str) -> str:
@@ -499,9 +470,10 @@ async def _others(studio: Studio) -> dict[str, TopicFile]:
 
 def _warnings(topic: TopicFile, others: dict[str, TopicFile]) -> list[str]:
     return [
-        f"“{mine}” reads like “{theirs}”, an example of “{title}”: visitors may get that "
+        f"“{mine}” reads like “{theirs}”, an example of “{others[key].title}”: visitors may get "
+        "that "
         "topic's answer instead"
-        for mine, title, theirs in similar_examples(topic, others)
+        for mine, key, theirs in similar_examples(topic, others)
     ]
 
 

@@ -21,7 +21,8 @@ from clinic_office.topic_files import TopicFile
 from clinic_office.topics import TopicStore
 from clinic_server.studio_worker import Worker, WorkerSettings
 from tests.unit.test_staff_web import PASSWORD, Site, sanic_test_mode, start_site
-from webapp.studio_topics import examples_of, preview, similar_examples
+from webapp.studio_topics import _warnings as studio_warnings
+from webapp.studio_topics import examples_of, preview
 
 ROOT = Path(__file__).resolve().parents[2]
 __all__ = ["sanic_test_mode"]  # the fixture, shared with test_staff_web
@@ -232,13 +233,12 @@ def test_the_preview_escapes_html() -> None:
     assert preview("<b>hi</b>") == '<div class="bubble"><p>&lt;b&gt;hi&lt;/b&gt;</p></div>'
 
 
-def test_an_example_that_reads_like_another_topics_is_found() -> None:
+def test_the_editor_names_the_topic_an_example_reads_like() -> None:
     mine = TopicFile("a", "A", "general", "x", ("how long is a session please",))
     other = TopicFile("b", "How long", "seed", "y", ("how long is a session",))
-    assert similar_examples(mine, {"b": other}) == [
-        ("how long is a session please", "How long", "how long is a session")
-    ]
-    assert similar_examples(mine, {"b": TopicFile("b", "B", "seed", "y", ("parking",))}) == []
+    (warning,) = studio_warnings(mine, {"b": other})
+    assert "“how long is a session”" in warning and "“How long”" in warning
+    assert studio_warnings(mine, {"b": TopicFile("b", "B", "seed", "y", ("parking",))}) == []
 
 
 async def test_the_inbox_one_click_actions(
