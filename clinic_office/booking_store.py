@@ -26,26 +26,20 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.exc import IntegrityError
 
-from clinic_office import sqlite
+from clinic_office import database
 
 log = logging.getLogger(__name__)
 
-
-# How often creating the tables is tried while other processes are creating them too.
-SCHEMA_ATTEMPTS = 5
 
 KINDS = ("booking", "change")
 PATIENT_STATUSES = ("new", "returning")
@@ -245,33 +239,22 @@ class BookingStore:
             raise ValueError("lease must be positive")
         self._lease = lease
         self._schema = schema
-        try:
-            parsed = make_url(url)
-        except ArgumentError as error:
-            raise StoreUnavailable("the booking database URL is not valid") from error
-        self._backend: str = str(parsed.get_backend_name())
-        connect_args: dict[str, Any] = {}
-        if self._backend == "postgresql" and "connect_timeout" not in parsed.query:
-            connect_args["connect_timeout"] = DEFAULT_CONNECT_TIMEOUT
-        if self._backend == "sqlite":
-            connect_args["timeout"] = 15
-            # best effort: a folder that cannot be made shows as the database unavailable
-            with suppress(OSError):
-                sqlite.make_folder(url)
-        try:
-            engine = sa.create_engine(
-                parsed, future=True, pool_pre_ping=True, connect_args=connect_args
-            )
-        except ArgumentError as error:
-            raise StoreUnavailable(
-                f"no database driver for the booking database ({self._backend})"
-            ) from error
-        if self._backend == "sqlite":
-            event.listen(engine, "connect", _sqlite_on_connect)
-        self._base_engine = engine
-        if schema is not None:
-            engine = engine.execution_options(schema_translate_map={None: schema})
-        self._engine = engine
+        # the booking database's file is made by SQLite at the first connection (only its
+        # folder now, best effort), and SQLite enforces its foreign keys
+        opened = database.open_engine(
+            url,
+            "booking",
+            StoreUnavailable,
+            schema=schema,
+            connect_timeout=DEFAULT_CONNECT_TIMEOUT,
+            private_file=False,
+        )
+        if opened.backend == "sqlite":
+            event.listen(opened.base_engine, "connect", _sqlite_on_connect)
+        self._opened = opened
+        self._backend = opened.backend
+        self._base_engine = opened.base_engine
+        self._engine = opened.engine
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -283,44 +266,13 @@ class BookingStore:
         """The database kind: "sqlite", "postgresql"..."""
         return self._backend
 
-    @contextmanager
-    def _guard(self, action: str) -> Iterator[None]:
-        try:
-            yield
-        except (DBAPIError, PoolTimeoutError) as error:
-            cause = getattr(error, "orig", None) or error
-            raise StoreUnavailable(
-                f"booking database unavailable while {action} "
-                f"({self._backend}: {type(cause).__name__})"
-            ) from error
+    def _guard(self, action: str) -> AbstractContextManager[None]:
+        return database.guard("booking", self._backend, StoreUnavailable, action)
 
     def create_schema(self) -> None:
         """Create the tables (and the schema, when one is set) unless they exist."""
         with self._guard("creating the tables"):
-            for attempt in range(SCHEMA_ATTEMPTS):
-                # A failure to connect is not retried: only a failure of the DDL itself,
-                # which happens when another process creates the same tables at that moment
-                # (or, with SQLite, holds the file's lock while it does).
-                if attempt:
-                    time.sleep(0.05 * attempt)
-                connection = self._engine.connect()
-                try:
-                    with connection.begin():
-                        if self._schema is not None and self._backend == "postgresql":
-                            preparer = connection.dialect.identifier_preparer
-                            connection.execute(
-                                sa.text(
-                                    "CREATE SCHEMA IF NOT EXISTS "
-                                    + preparer.quote_schema(self._schema)
-                                )
-                            )
-                        metadata.create_all(connection, checkfirst=True)
-                    return
-                except DBAPIError:
-                    if attempt == SCHEMA_ATTEMPTS - 1:
-                        raise
-                finally:
-                    connection.close()
+            database.create_tables(self._opened, metadata, self._schema)
 
     def submit(self, request: BookingRequest) -> Submitted:
         """Store ``request`` and its notifications, committed before returning.

@@ -1,8 +1,9 @@
-"""Opening a back-office SQL database by URL, as the staff and inbox stores do.
+"""Opening a back-office SQL database by URL, as the staff, inbox and booking stores do.
 
 - ``private_sqlite_file``: a SQLite file (and its folder) made readable by its owner only;
 - ``open_engine``: the engine for a URL, with a connect timeout (PostgreSQL) or a busy
   timeout (SQLite), and the tables mapped into a schema when one is given (tests);
+  a SQLite file is made private, or (``private_file=False``) only its folder is made;
 - ``create_tables``: the tables (and the schema) made unless they exist, the DDL retried a
   few times because another process may be making the same tables at the same moment.
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,9 +64,14 @@ def open_engine(
     schema: str | None = None,
     connect_timeout: int = 5,
     busy_timeout: int = 15,
+    private_file: bool = True,
 ) -> Opened:
     """The engine for ``url`` (no connection yet); ``error`` (about the ``name`` database)
-    for a URL that cannot be, a SQLite file that cannot be made, or a missing driver."""
+    for a URL that cannot be, a SQLite file that cannot be made, or a missing driver.
+
+    ``private_file``: make a SQLite file (and its folder) now, readable by its owner only;
+    False: only its folder, best effort (a folder that cannot be made shows as the database
+    unavailable at the first connection)."""
     try:
         parsed = make_url(url)
     except ArgumentError as problem:
@@ -76,12 +82,16 @@ def open_engine(
         connect_args["connect_timeout"] = connect_timeout
     if backend == "sqlite":
         connect_args["timeout"] = busy_timeout
-        try:
-            private_sqlite_file(url)
-        except OSError as problem:
-            raise error(
-                f"the {name} database file cannot be made ({problem.strerror})"
-            ) from problem
+        if not private_file:
+            with suppress(OSError):
+                sqlite.make_folder(url)
+        else:
+            try:
+                private_sqlite_file(url)
+            except OSError as problem:
+                raise error(
+                    f"the {name} database file cannot be made ({problem.strerror})"
+                ) from problem
     try:
         base = sa.create_engine(parsed, future=True, pool_pre_ping=True, connect_args=connect_args)
     except ArgumentError as problem:

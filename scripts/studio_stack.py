@@ -19,13 +19,12 @@ import secrets
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
+from scripts.server_up import wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
@@ -70,20 +69,6 @@ def git(home: Path, *args: str) -> str:
         text=True,
         check=True,
     ).stdout.strip()
-
-
-def _wait(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited early:\n{log.read_text()[-4000:]}")
-        try:
-            if requests.get(url, timeout=2.0).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} did not come up in {START_TIMEOUT:.0f} s")
 
 
 def _copy_project(home: Path) -> None:
@@ -167,8 +152,10 @@ def studio_stack(
             processes[name] = subprocess.Popen(
                 command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env
             )
-        _wait(f"{rasa}/webhooks/widget/", processes["rasa"], tmp / "rasa.log")
-        _wait(f"{site}/staff/login", processes["web"], tmp / "web.log")
+        wait_until_up(
+            f"{rasa}/webhooks/widget/", processes["rasa"], tmp / "rasa.log", START_TIMEOUT
+        )
+        wait_until_up(f"{site}/staff/login", processes["web"], tmp / "web.log", START_TIMEOUT)
         for role, (name, password) in accounts.items():
             if role == "publisher":
                 continue

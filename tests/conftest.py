@@ -1,17 +1,22 @@
-"""Shared fixtures: the real spaCy pipeline, clinic settings files."""
+"""Shared fixtures: the real spaCy pipeline, clinic settings files, a throwaway PostgreSQL
+schema."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from spacy.language import Language
 
 from clinic_office.clinic_settings import ClinicSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SPACY_MODEL = REPO_ROOT / "build" / "spacy" / "en_clinic"
+# the test PostgreSQL (trust authentication), as make test sets it up
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 FULL_SETTINGS = ClinicSettings(
     clinic_name="Test Clinic",
@@ -73,3 +78,34 @@ def full_settings() -> ClinicSettings:
 def empty_settings() -> ClinicSettings:
     """Settings with nothing set."""
     return ClinicSettings()
+
+
+def postgres_unreachable() -> str | None:
+    """Why the test PostgreSQL cannot be used (None when it can)."""
+    engine = sa.create_engine(POSTGRES_URL, future=True, connect_args={"connect_timeout": 2})
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.DBAPIError as error:
+        return f"PostgreSQL not reachable at {POSTGRES_URL} ({type(error.orig).__name__})"
+    finally:
+        engine.dispose()
+    return None
+
+
+@pytest.fixture
+def postgres_schema(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    """The test PostgreSQL's URL and the name of a schema of the test's own, dropped after
+    the test with all in it (the store under test makes it). Skips when PostgreSQL is down."""
+    reason = postgres_unreachable()
+    if reason:
+        pytest.skip(reason)
+    module = request.module.__name__.rpartition(".")[2]
+    schema = f"{module}_{uuid.uuid4().hex[:12]}"
+    yield POSTGRES_URL, schema
+    engine = sa.create_engine(POSTGRES_URL, future=True, connect_args={"connect_timeout": 5})
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    finally:
+        engine.dispose()

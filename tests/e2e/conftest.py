@@ -8,7 +8,6 @@ import secrets
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from email import message_from_bytes
@@ -17,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 import yaml
 from aiosmtpd.controller import Controller
 
+from scripts import server_up
 from tests.conftest import FULL_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,17 +35,9 @@ def free_port() -> int:
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited early:\n{log.read_text()[-4000:]}")
-        try:
-            if requests.get(url, timeout=2.0).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} did not come up in {START_TIMEOUT} s:\n{log.read_text()[-4000:]}")
+    """Return once ``url`` answers 200 (RuntimeError when the process ends or START_TIMEOUT
+    seconds pass)."""
+    server_up.wait_until_up(url, process, log, START_TIMEOUT)
 
 
 def start(args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:

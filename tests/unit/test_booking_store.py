@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from clinic_office import booking_store
 from clinic_office.booking_store import (
@@ -22,7 +20,10 @@ from clinic_office.booking_store import (
     backoff_delay,
 )
 
-POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+# the conversations store's tests and the end-to-end tests take these from here
+from tests.conftest import POSTGRES_URL as POSTGRES_URL
+from tests.conftest import postgres_unreachable as postgres_unreachable
+
 T0 = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)
 
 MakeStore = Callable[..., BookingStore]
@@ -46,18 +47,6 @@ def booking(key: str = "conv-1:1", **changes: object) -> BookingRequest:
     return replace(request, **changes)  # type: ignore[arg-type]
 
 
-def postgres_unreachable() -> str | None:
-    engine = sa.create_engine(POSTGRES_URL, future=True, connect_args={"connect_timeout": 2})
-    try:
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-    except sa.exc.DBAPIError as error:
-        return f"PostgreSQL not reachable at {POSTGRES_URL} ({type(error.orig).__name__})"
-    finally:
-        engine.dispose()
-    return None
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeStore]:
     """A factory of stores on one fresh database: a SQLite file, or a PostgreSQL schema."""
@@ -65,11 +54,7 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeS
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'bookings.db'}"
     else:
-        reason = postgres_unreachable()
-        if reason:
-            pytest.skip(reason)
-        url = POSTGRES_URL
-        schema = f"test_bookings_{uuid.uuid4().hex[:12]}"
+        url, schema = request.getfixturevalue("postgres_schema")
     stores: list[BookingStore] = []
 
     def make(
@@ -84,11 +69,6 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeS
     yield make
     for store in stores:
         store.dispose()
-    if schema is not None:
-        engine = sa.create_engine(url, future=True)
-        with engine.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        engine.dispose()
 
 
 def test_submit_stores_the_request_once(make_store: MakeStore) -> None:

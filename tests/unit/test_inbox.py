@@ -7,14 +7,12 @@ import logging
 import stat
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -33,7 +31,6 @@ from clinic_office.inbox import (
 )
 from tests.unit.test_actions import DOMAIN
 
-POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 # a closed port: the database is down
 DOWN_URL = "postgresql://clinic@127.0.0.1:1/inbox"
 T0 = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)
@@ -190,18 +187,6 @@ def test_an_entry_from_a_parse_has_the_guess_and_the_confidence() -> None:
     assert bare == NewEntry("off_topic", "weather?")
 
 
-def postgres_unreachable() -> str | None:
-    engine = sa.create_engine(POSTGRES_URL, future=True, connect_args={"connect_timeout": 2})
-    try:
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-    except sa.exc.DBAPIError as error:
-        return f"PostgreSQL not reachable at {POSTGRES_URL} ({type(error.orig).__name__})"
-    finally:
-        engine.dispose()
-    return None
-
-
 class Clock:
     """A settable clock."""
 
@@ -219,11 +204,7 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeS
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'data' / 'inbox.db'}"
     else:
-        reason = postgres_unreachable()
-        if reason:
-            pytest.skip(reason)
-        url = POSTGRES_URL
-        schema = f"test_inbox_{uuid.uuid4().hex[:12]}"
+        url, schema = request.getfixturevalue("postgres_schema")
     stores: list[InboxStore] = []
 
     def make(clock: Callable[[], datetime] = lambda: T0) -> InboxStore:
@@ -235,11 +216,6 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeS
     yield make
     for store in stores:
         store.dispose()
-    if schema is not None:
-        engine = sa.create_engine(url, future=True)
-        with engine.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        engine.dispose()
 
 
 def test_entries_round_trip(make_store: MakeStore) -> None:

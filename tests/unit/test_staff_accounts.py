@@ -10,7 +10,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -39,7 +38,6 @@ from clinic_office.staff_accounts import (
     read_password,
 )
 
-POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PYTHON = sys.executable
 T0 = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)
 # cheap parameters for speed; the web tests and the CLI use the real defaults
@@ -61,35 +59,13 @@ class Clock:
         self.now += timedelta(**delta)
 
 
-def postgres_unreachable() -> str | None:
-    engine = sa.create_engine(POSTGRES_URL, future=True, connect_args={"connect_timeout": 2})
-    try:
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-    except sa.exc.DBAPIError as error:
-        return f"PostgreSQL not reachable at {POSTGRES_URL} ({type(error.orig).__name__})"
-    finally:
-        engine.dispose()
-    return None
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str | None]]:
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str | None]:
     """A fresh database: a SQLite file, or a PostgreSQL schema of its own (dropped after)."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'staff.db'}", None
-        return
-    reason = postgres_unreachable()
-    if reason:
-        pytest.skip(reason)
-    schema = f"test_staff_{uuid.uuid4().hex[:12]}"
-    yield POSTGRES_URL, schema
-    engine = sa.create_engine(POSTGRES_URL, future=True, connect_args={"connect_timeout": 5})
-    try:
-        with engine.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    finally:
-        engine.dispose()
+        return f"sqlite:///{tmp_path / 'staff.db'}", None
+    url, schema = request.getfixturevalue("postgres_schema")
+    return url, schema
 
 
 @pytest.fixture

@@ -1,0 +1,28 @@
+"""Waiting for a server process to come up: shared by the stacks the scripts start
+(``scripts.studio_stack``) and the end-to-end tests' servers (``tests/e2e/conftest.py``)."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import requests
+
+__all__ = ["wait_until_up"]
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    """Return once ``url`` answers 200; RuntimeError, with the end of ``log``, when
+    ``process`` exits first or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited early:\n{log.read_text()[-4000:]}")
+        try:
+            if requests.get(url, timeout=2.0).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not come up in {timeout:.0f} s:\n{log.read_text()[-4000:]}")
