@@ -8,6 +8,12 @@ over one set of labels (the intents, and ``faq/<key>`` for each FAQ topic):
 - ``TfidfLabelClassifier``: its words, from TF-IDF word and character n-grams and logistic
   regression.
 
+Fine-tuning (``rasa train --finetune``, which the staff studio uses when no label changed)
+refits both classifiers in full; the sentence classifier keeps each training question's
+embedding in the model (by the question's hash, not its text) and encodes only the questions
+it has not seen, which is most of a training's time saved. The result is the model a full
+train gives.
+
 Both also see the cues that a message asks about the visitor's own case
 (``clinic_nlu.cues``). ``ClinicDecision`` runs last and makes the decision
 (``clinic_nlu.decision``): red-flag triage with ConText (``clinic_nlu.red_flags``), the
@@ -48,6 +54,8 @@ TRIAGE = "triage"
 RED_FLAGS = "red_flags"
 FAQ_GATE = "faq_gate"
 MODEL_FILE = "classifier.joblib"
+EMBEDDINGS_FILE = "embeddings.npy"
+EMBEDDING_KEYS_FILE = "embedding_keys.json"
 
 
 def column_ordered(model: Any) -> Any:
@@ -133,10 +141,19 @@ class LabelClassifier(GraphComponent, ABC):
         try:
             with model_storage.read_from(resource) as directory:
                 model = column_ordered(joblib.load(directory / MODEL_FILE))
+                component = cls(config, model_storage, resource, model)
+                if execution_context.is_finetuning:
+                    component.resume(directory)
+                return component
         except (ValueError, FileNotFoundError):
             logger.warning("%s: no trained model found", cls.__name__)
-            model = None
-        return cls(config, model_storage, resource, model)
+            return cls(config, model_storage, resource, None)
+
+    def resume(self, directory: Path) -> None:
+        """Read what fine-tuning can reuse from the stored model (nothing by default)."""
+
+    def persist_extra(self, directory: Path, texts: list[str]) -> None:
+        """Store what a later fine-tuning can reuse, beside the classifier (nothing here)."""
 
     def class_weights(self) -> dict[str, float] | None:
         """Weights of labels that matter more than their share of examples (config)."""
@@ -162,6 +179,7 @@ class LabelClassifier(GraphComponent, ABC):
         self._model.fit(self.features(texts), labels)
         with self._storage.write_to(self._resource) as directory:
             joblib.dump(self._model, directory / MODEL_FILE)
+            self.persist_extra(directory, texts)
         column_ordered(self._model)
         return self._resource
 
@@ -255,6 +273,52 @@ class SentenceEmbeddingClassifier(LabelClassifier):
 
         super().__init__(config, model_storage, resource, model)
         self._encoder = Encoder.load(Path(str(config["model_path"])))
+        self._known: dict[str, Any] = {}  # a text's key -> its embedding (fine-tuning only)
+        self._encoded: dict[str, Any] = {}  # the embeddings of the last training
+
+    def resume(self, directory: Path) -> None:
+        """The embeddings of the questions the stored model was trained on."""
+        import json
+
+        import numpy as np
+
+        try:
+            keys = json.loads((directory / EMBEDDING_KEYS_FILE).read_text(encoding="utf-8"))
+            vectors = np.load(directory / EMBEDDINGS_FILE)
+        except (OSError, ValueError):
+            return  # a model from before fine-tuning kept them: encode everything
+        if len(keys) == len(vectors):
+            self._known = dict(zip(keys, vectors, strict=True))
+
+    def persist_extra(self, directory: Path, texts: list[str]) -> None:
+        """Each training question's embedding, by the question's hash (never its text)."""
+        import json
+
+        import numpy as np
+
+        keys = sorted({_key(text) for text in texts})
+        if not keys:
+            return
+        np.save(directory / EMBEDDINGS_FILE, np.stack([self._encoded[k] for k in keys]))
+        (directory / EMBEDDING_KEYS_FILE).write_text(json.dumps(keys), encoding="utf-8")
+
+    def embed(self, texts: list[str]) -> Any:
+        """The texts' sentence embeddings; those fine-tuning already knows are not encoded."""
+        import numpy as np
+
+        keys = [_key(text) for text in texts]
+        new = sorted(
+            {k: t for k, t in zip(keys, texts, strict=True) if k not in self._known}.items()
+        )
+        if new:
+            encoded = self._encoder.encode(
+                [text for _, text in new], batch_size=int(self._config["batch_size"])
+            )
+            fresh = dict(zip((k for k, _ in new), encoded, strict=True))
+        else:
+            fresh = {}
+        self._encoded = {k: self._known.get(k, fresh.get(k)) for k in keys}
+        return np.stack([self._encoded[k] for k in keys]).astype(np.float32)
 
     def new_model(self) -> Any:
         """Logistic regression on the embedding and the cue features."""
@@ -271,9 +335,20 @@ class SentenceEmbeddingClassifier(LabelClassifier):
         """Each text's embedding, with its cue features appended."""
         import numpy as np
 
-        embeddings = self._encoder.encode(texts, batch_size=int(self._config["batch_size"]))
+        embeddings = (
+            self.embed(texts)
+            if self._known or len(texts) > 1
+            else self._encoder.encode(texts, batch_size=int(self._config["batch_size"]))
+        )
         cues = np.array([cue_vector(text) for text in texts], dtype=np.float32)
         return np.hstack([embeddings, cues.reshape(len(texts), -1)])
+
+
+def _key(text: str) -> str:
+    """A training question's key in the stored embeddings: a hash, never the text."""
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def intent_ranking(labels: Any) -> dict[str, float]:

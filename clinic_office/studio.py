@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import hashlib
+import json
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,16 +30,18 @@ import sqlalchemy as sa
 from clinic_office import config, sqlite
 from clinic_office.topic_files import TopicFile, parse_topic, render_topic, topic_problems
 
-__all__ = ["Job", "SaveResult", "Studio", "version_of"]
+__all__ = ["Job", "SaveResult", "Studio", "training_digest", "version_of"]
 
 NEW = "new"  # the version a topic that does not exist yet starts from
+TRIAL = "trial"  # a job that trains a trial model on the drafts, for "try a question"
+DIGEST = re.compile(r"^[0-9a-f]{16}$")
 
 _metadata = sa.MetaData()
 _jobs = sa.Table(
     "studio_publishes",
     _metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("kind", sa.String(16), nullable=False),  # publish | rollback
+    sa.Column("kind", sa.String(16), nullable=False),  # publish | rollback | trial
     sa.Column("requested_by", sa.String(100), nullable=False),
     sa.Column("message", sa.String(500), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),  # queued running published failed
@@ -56,6 +60,16 @@ def version_of(text: str | None) -> str:
     if text is None:
         return NEW
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def training_digest(topics: dict[str, TopicFile]) -> str:
+    """What a model learns from the topics (each key and its example questions), as 16 hex
+    digits: two sets of topics with the same digest train the same FAQ model, whatever their
+    answers say."""
+    canonical = json.dumps(
+        {key: list(topic.examples) for key, topic in topics.items()}, sort_keys=True
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -148,6 +162,40 @@ class Studio:
             if self._draft(key) != self._published(key)
         ]
 
+    def _topics(self, with_drafts: bool) -> dict[str, TopicFile]:
+        keys = (
+            self.topic_keys()
+            if with_drafts
+            else sorted(p.stem for p in self.topics_dir.glob("*.yml"))
+        )
+        topics: dict[str, TopicFile] = {}
+        for key in keys:
+            text = self.current_text(key) if with_drafts else self._published(key)
+            topic = parse_topic(text, f"{key}.yml")[0] if text is not None else None
+            if topic is not None:
+                topics[key] = topic
+        return topics
+
+    def draft_digest(self) -> str:
+        """The training digest of the topics with the drafts over them."""
+        return training_digest(self._topics(with_drafts=True))
+
+    def published_digest(self) -> str:
+        """The training digest of the published topics (what the live model learned)."""
+        return training_digest(self._topics(with_drafts=False))
+
+    @property
+    def trial_dir(self) -> Path:
+        """Where the worker keeps trial models (``<digest>.tar.gz``) and their parser."""
+        return self.studio_dir / "trial"
+
+    def trial_model(self, digest: str) -> Path | None:
+        """The trial model trained on topics with ``digest``, when the worker has made it."""
+        if not DIGEST.match(digest):
+            return None
+        path = self.trial_dir / f"{digest}.tar.gz"
+        return path if path.is_file() else None
+
     @contextmanager
     def _exclusive(self) -> Iterator[None]:
         """One save at a time, across threads and processes."""
@@ -214,6 +262,36 @@ class Studio:
         """Queue a publish of every draft; its id."""
         return self._queue("publish", by, message or "Publish from the staff studio")
 
+    def request_trial(self, by: str, digest: str) -> int:
+        """Queue the training of a trial model on the drafts (``digest``: what they teach)
+        unless one is queued or running for the same digest; the job's id."""
+        with self.engine.connect() as db:
+            row = db.execute(
+                sa.select(_jobs.c.id).where(
+                    _jobs.c.kind == TRIAL,
+                    _jobs.c.message == digest,
+                    _jobs.c.status.in_(("queued", "running")),
+                )
+            ).first()
+        if row is not None:
+            return int(row.id)
+        return self._queue(TRIAL, by, digest)
+
+    def trial_job(self, digest: str) -> Job | None:
+        """The latest trial job for ``digest``."""
+        with self.engine.connect() as db:
+            row = (
+                db.execute(
+                    sa.select(_jobs)
+                    .where(_jobs.c.kind == TRIAL, _jobs.c.message == digest)
+                    .order_by(_jobs.c.id.desc())
+                    .limit(1)
+                )
+                .mappings()
+                .first()
+            )
+        return Job(**dict(row)) if row else None
+
     def request_rollback(self, target: int, by: str) -> int:
         """Queue the undoing of finished publish ``target``; ValueError if it cannot be."""
         job = self.job(target)
@@ -228,9 +306,14 @@ class Studio:
         return Job(**dict(row)) if row else None
 
     def history(self, limit: int = 50) -> list[Job]:
-        """The latest publishes and rollbacks, newest first."""
+        """The latest publishes and rollbacks, newest first (trial models are not publishes)."""
         with self.engine.connect() as db:
-            rows = db.execute(sa.select(_jobs).order_by(_jobs.c.id.desc()).limit(limit))
+            rows = db.execute(
+                sa.select(_jobs)
+                .where(_jobs.c.kind != TRIAL)
+                .order_by(_jobs.c.id.desc())
+                .limit(limit)
+            )
             return [Job(**dict(row)) for row in rows.mappings()]
 
     def claim_next(self) -> Job | None:

@@ -8,8 +8,10 @@ Takes queued publishes (``clinic_office.studio``) oldest first and runs, recordi
    the project; ``make topics``'s build, with its plain-word problems;
 2. **train**, only when the training data changed (new or changed example questions, a new
    topic). An answer-only change needs no model: the action server reads answers from the
-   topic files. ``rasa train`` reuses every component whose inputs did not change (Rasa's
-   training cache), so a new example retrains the classifiers only;
+   topic files. When no label changed (the same topics), ``rasa train --finetune`` starts
+   from the live model: the sentence classifier encodes only the questions it has not seen
+   (``clinic_nlu.components``); a new or removed topic trains in full. Either way ``rasa
+   train`` reuses every component whose inputs did not change (Rasa's training cache);
 3. **gate**: the candidate against the live model (``clinic_server.publish_gate``), then the
    story tests with ``--fail-on-prediction-errors``. A refusal publishes nothing and says
    why;
@@ -21,6 +23,12 @@ Takes queued publishes (``clinic_office.studio``) oldest first and runs, recordi
    author and their message, when the project is a git work tree.
 
 A rollback restores the files and the model that were live before the publish it undoes.
+
+A **trial** job trains a model on the drafts without publishing anything, for the studio's
+"try a question": it is kept as ``<data dir>/studio/trial/<digest>.tar.gz``, and the worker
+keeps a trial parser running beside it (``clinic_server.trial_server``, on a Unix socket).
+Training a trial fills Rasa's training cache, so publishing the same drafts afterwards trains
+quickly.
 """
 
 from __future__ import annotations
@@ -37,8 +45,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clinic_office import config
-from clinic_office.studio import Job, Studio
-from clinic_office.topic_files import build_project
+from clinic_office.studio import TRIAL, Job, Studio, training_digest
+from clinic_office.topic_files import build_project, load_topic_dir
 
 __all__ = ["Worker", "WorkerSettings", "main"]
 
@@ -50,6 +58,7 @@ DERIVED = ("data/faq.yml", "domain.yml", "docs/faq-topics.yml")
 STAGED = ("config.yml", "domain.yml", "docs/faq-topics.yml")
 TRAIN_TIMEOUT = 1800
 STORY_TIMEOUT = 600
+TRIALS_KEPT = 3  # trial models kept (the newest)
 # the code's own folder: the story tests live there, whatever CLINIC_HOME is
 CODE_ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,6 +98,7 @@ class Worker:
         self.settings = settings
         self._warmed: tuple[int, int] | None = None
         self._warming: subprocess.Popen[bytes] | None = None
+        self._trial_server: subprocess.Popen[bytes] | None = None
 
     # ------------------------------------------------------------------------------------
 
@@ -101,6 +111,8 @@ class Worker:
         try:
             if job.kind == "rollback":
                 self._rollback(job)
+            elif job.kind == TRIAL:
+                self._trial(job)
             else:
                 self._publish(job)
         except PublishError as error:
@@ -110,6 +122,8 @@ class Worker:
             self.studio.finish(
                 job.id, "failed", "Something went wrong on our side: nothing was published."
             )
+        finally:
+            shutil.rmtree(self.settings.work_dir / "staging" / str(job.id), ignore_errors=True)
         logger.info("studio: %s %d ended", job.kind, job.id)
         return self.studio.job(job.id)
 
@@ -127,9 +141,8 @@ class Worker:
             shutil.copy2(draft, topics / draft.name)
         return staging
 
-    def _publish(self, job: Job) -> None:
-        home, studio = self.settings.home, self.studio
-        studio.progress(job.id, "validate", "Checking the topic files")
+    def _validated_staging(self, job: Job) -> Path:
+        """The staging copy of ``job``, built and checked (PublishError with the problems)."""
         staging = self._staging(job)
         problems = [p for p in build_project(staging) if not p.warning]
         if problems:
@@ -137,13 +150,31 @@ class Worker:
                 "The topic files have problems, so nothing was published:\n"
                 + "\n".join(f"- {p}" for p in problems)
             )
-        trained = (staging / "data" / "faq.yml").read_bytes() != (
-            home / "data" / "faq.yml"
+        return staging
+
+    def _needs_training(self, staging: Path) -> bool:
+        """Whether the staged topics teach anything the published ones do not."""
+        return (staging / "data" / "faq.yml").read_bytes() != (
+            self.settings.home / "data" / "faq.yml"
         ).read_bytes()
+
+    def _base_for_finetuning(self, staging: Path) -> Path | None:
+        """The live model, when the staged topics have the same labels (topic keys) as the
+        published ones: then training fine-tunes it; else None (a full train)."""
+        staged = {p.stem for p in (staging / "data" / "topics").glob("*.yml")}
+        published = {p.stem for p in (self.settings.home / "data" / "topics").glob("*.yml")}
+        live = self.live_model()
+        return live if staged == published and live.is_file() else None
+
+    def _publish(self, job: Job) -> None:
+        home, studio = self.settings.home, self.studio
+        studio.progress(job.id, "validate", "Checking the topic files")
+        staging = self._validated_staging(job)
+        trained = self._needs_training(staging)
         candidate = staging / "models" / "candidate.tar.gz"
         if trained:
             studio.progress(job.id, "train", "Teaching the assistant the new questions")
-            self._train(staging)
+            self._train(staging, self._base_for_finetuning(staging))
             studio.progress(job.id, "gate", "Checking safety and accuracy against the live model")
             self._gate(candidate)
             studio.progress(job.id, "stories", "Checking the conversation stories")
@@ -160,7 +191,27 @@ class Worker:
         detail = "Published: the new answers are live"
         detail += "; the assistant learned the new questions." if trained else "."
         studio.finish(job.id, "published", detail, trained=trained, commit=commit)
-        shutil.rmtree(staging, ignore_errors=True)
+
+    def _trial(self, job: Job) -> None:
+        """Train a trial model on the drafts as they are now; publish nothing."""
+        self.studio.progress(job.id, "validate", "Checking the topic files")
+        staging = self._validated_staging(job)
+        topics, _ = load_topic_dir(staging / "data" / "topics")
+        digest = training_digest(topics)
+        trial_dir = self.studio.trial_dir
+        if not self._needs_training(staging):
+            self.studio.finish(job.id, "ready", "The drafts teach no new questions.")
+            return
+        self.studio.progress(job.id, "train", "Training a trial model on the drafts")
+        self._train(staging, self._base_for_finetuning(staging))
+        trial_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(trial_dir, 0o700)
+        _replace(staging / "models" / "candidate.tar.gz", trial_dir / f"{digest}.tar.gz")
+        kept = sorted(trial_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in kept[TRIALS_KEPT:]:
+            old.unlink(missing_ok=True)
+        self.ensure_trial_server()
+        self.studio.finish(job.id, "ready", f"A trial model is ready ({digest}).")
 
     def _rollback(self, job: Job) -> None:
         target = self.studio.job(job.target or -1)
@@ -195,27 +246,32 @@ class Worker:
         except subprocess.TimeoutExpired:
             raise PublishError(f"{what} took too long: nothing was published.") from None
 
-    def _train(self, staging: Path) -> None:
+    def _train(self, staging: Path, base: Path | None = None) -> None:
+        """Train the staged project into ``staging/models/candidate.tar.gz``: fine-tuning
+        ``base`` when given (a full train if Rasa refuses to fine-tune it)."""
         rasa = self.settings.python.parent / "rasa"
-        result = self._run(
-            [
-                str(rasa),
-                "train",
-                "--config",
-                "config.yml",
-                "--domain",
-                str(staging / "domain.yml"),
-                "--data",
-                str(staging / "data"),
-                "--out",
-                str(staging / "models"),
-                "--fixed-model-name",
-                "candidate",
-                "--quiet",
-            ],
-            TRAIN_TIMEOUT,
-            "Training",
-        )
+        args = [
+            str(rasa),
+            "train",
+            "--config",
+            "config.yml",
+            "--domain",
+            str(staging / "domain.yml"),
+            "--data",
+            str(staging / "data"),
+            "--out",
+            str(staging / "models"),
+            "--fixed-model-name",
+            "candidate",
+            "--quiet",
+        ]
+        result = None
+        if base is not None:
+            result = self._run([*args, "--finetune", str(base)], TRAIN_TIMEOUT, "Training")
+            if result.returncode != 0:
+                logger.info("studio: fine-tuning refused (exit %s): full train", result.returncode)
+        if result is None or result.returncode != 0:
+            result = self._run(args, TRAIN_TIMEOUT, "Training")
         if result.returncode != 0 or not (staging / "models" / "candidate.tar.gz").is_file():
             logger.warning("studio: training failed (exit %s)", result.returncode)
             raise PublishError("Training the assistant failed: nothing was published.")
@@ -258,14 +314,35 @@ class Worker:
             stderr=subprocess.DEVNULL,
         )
 
-    def stop_warming(self) -> None:
-        """Stop a background computation of the live model's outcomes (at shutdown)."""
-        if self._warming is not None and self._warming.poll() is None:
-            self._warming.terminate()
-            try:
-                self._warming.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._warming.kill()
+    def ensure_trial_server(self) -> None:
+        """Start the trial parser (``clinic_server.trial_server``) when a trial model exists
+        and it is not running."""
+        if self._trial_server is not None and self._trial_server.poll() is None:
+            return
+        if not any(self.studio.trial_dir.glob("*.tar.gz")):
+            return
+        self._trial_server = subprocess.Popen(
+            [
+                str(self.settings.python),
+                "-m",
+                "clinic_server.trial_server",
+                "--dir",
+                str(self.studio.trial_dir),
+            ],
+            cwd=self.settings.home,
+            env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+            stdout=subprocess.DEVNULL,
+        )
+
+    def stop_children(self) -> None:
+        """Stop the background computation of outcomes and the trial parser (at shutdown)."""
+        for child in (self._warming, self._trial_server):
+            if child is not None and child.poll() is None:
+                child.terminate()
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
 
     def _gate(self, candidate: Path) -> None:
         result = self._run(
@@ -425,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
     studio.fail_interrupted()
 
     def stop(_signal: int, _frame: object) -> None:
-        worker.stop_warming()
+        worker.stop_children()
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
@@ -434,8 +511,10 @@ def main(argv: list[str] | None = None) -> int:
         job = worker.run_once()
         if job is None:
             if args.once:
+                worker.stop_children()
                 return 0
             worker.warm()
+            worker.ensure_trial_server()
             time.sleep(1.0)
 
 

@@ -71,6 +71,7 @@ STEP_NAMES = {
 }
 MAX_FORM_BYTES = 64 * 1024
 TRY_TIMEOUT = 10.0
+TRIAL_TIMEOUT = 60.0  # the first question after a trial model is made loads it
 KIND_NAMES = {
     inbox.CLARIFIED: "the assistant asked which topic was meant",
     inbox.FALLBACK: "the assistant did not understand",
@@ -586,27 +587,30 @@ async def _parse(request: Request, question: str) -> dict[str, Any] | None:
         return parsed
 
 
-@topic_pages.post(f"{STAFF_PATH}/try")
-@staff_only(EDITOR)
-async def try_question(request: Request, session: StaffSession) -> HTTPResponse:
-    """What the live model does with a question, answered with the drafts' wording."""
-    question = " ".join(_form(request, "question").split())[:300]
-    if not question:
-        return response.html(render_try(session, "", None, "Please type a question first."), 400)
-    try:
-        parsed = await _parse(request, question)
-    except (aiohttp.ClientError, asyncio.TimeoutError):
-        parsed = None
-    if parsed is None:
-        note = (
-            "The assistant could not be asked just now (is it running, with its HTTP API on? "
-            "`make run` turns it on behind a secret)."
-        )
-        return response.html(render_try(session, question, None, note), status=503)
+async def _trial_parse(studio: Studio, digest: str, question: str) -> dict[str, Any] | None:
+    """The trial model ``digest``'s parse, from the worker's trial parser (Unix socket)."""
+    from clinic_server.trial_server import SOCKET_NAME
+
+    socket = studio.trial_dir / SOCKET_NAME
+    if not socket.exists():
+        return None
+    timeout = aiohttp.ClientTimeout(total=TRIAL_TIMEOUT)
+    connector = aiohttp.UnixConnector(path=str(socket))
+    async with (
+        aiohttp.ClientSession(connector=connector, timeout=timeout) as http,
+        http.post("http://trial/parse", json={"text": question, "model": digest}) as reply,
+    ):
+        if reply.status != 200:
+            return None
+        parsed: dict[str, Any] = await reply.json()
+        return parsed
+
+
+async def _what_it_does(studio: Studio, parsed: dict[str, Any]) -> dict[str, Any]:
+    """The topic, confidence and drafted answer for a parse, in the studio's words."""
     decision = parsed.get("decision") or {}
     intent = (parsed.get("intent") or {}).get("name") or "unknown"
     confidence = float((parsed.get("intent") or {}).get("confidence") or 0.0)
-    studio = await _studio(request)
     key = decision.get("faq_topic")
     answer, topic_name = "", str(intent).replace("_", " ")
     if intent == "urgent_symptoms":
@@ -617,9 +621,57 @@ async def try_question(request: Request, session: StaffSession) -> HTTPResponse:
             answer, topic_name = topic.answer, topic.title
     elif intent == "faq":
         topic_name = "not sure which topic: the visitor is asked to choose"
-    note = "Topic and confidence from the live model; the answer as drafted."
-    result = {"topic": topic_name, "confidence": confidence, "answer": answer}
-    return response.html(render_try(session, question, result, note))
+    return {"topic": topic_name, "confidence": confidence, "answer": answer}
+
+
+@topic_pages.post(f"{STAFF_PATH}/try")
+@staff_only(EDITOR)
+async def try_question(request: Request, session: StaffSession) -> HTTPResponse:
+    """What the draft model does with a question, answered with the drafts' wording.
+
+    When no draft changes the example questions, the live model is the draft model. When one
+    does, the worker trains a trial model on the drafts (queued here, about a minute); until
+    it is ready the page says so and shows what the live model does meanwhile."""
+    question = " ".join(_form(request, "question").split())[:300]
+    if not question:
+        return response.html(render_try(session, "", None, "Please type a question first."), 400)
+    studio = await _studio(request)
+    draft, live = await asyncio.gather(
+        asyncio.to_thread(studio.draft_digest), asyncio.to_thread(studio.published_digest)
+    )
+    parsed: dict[str, Any] | None = None
+    note = "No draft changes the example questions, so the live model is the draft model."
+    if draft != live:
+        if await asyncio.to_thread(studio.trial_model, draft) is not None:
+            try:
+                parsed = await _trial_parse(studio, draft, question)
+            except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+                parsed = None
+            note = "From a trial model that learned your drafts' example questions."
+        if parsed is None:
+            job = await asyncio.to_thread(studio.trial_job, draft)
+            if job is not None and job.status == "failed":
+                note = f"The drafts cannot be tried yet. {job.detail}"
+            else:
+                await asyncio.to_thread(studio.request_trial, session.account.user_name, draft)
+                note = (
+                    "Your drafts change the example questions: the assistant is learning them "
+                    "in a trial model now, which takes about a minute. Try again then. "
+                    "Meanwhile, this is what the live model does."
+                )
+    if parsed is None:
+        try:
+            parsed = await _parse(request, question)
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            parsed = None
+    if parsed is None:
+        unreachable = (
+            "The assistant could not be asked just now (is it running, with its HTTP API on? "
+            "`make run` turns it on behind a secret)."
+        )
+        return response.html(render_try(session, question, None, unreachable), status=503)
+    result = await _what_it_does(studio, parsed)
+    return response.html(render_try(session, question, result, note + " The answer as drafted."))
 
 
 @topic_pages.post(f"{STAFF_PATH}/publish")

@@ -103,6 +103,60 @@ def test_embedding_classifier_understands_a_paraphrase(tmp_path: Path) -> None:
     assert max(opinion, key=opinion.__getitem__) == "faq/does_it_hurt"
 
 
+@pytest.mark.skipif(not MINILM.exists(), reason="no sentence encoder: run `make minilm`")
+def test_fine_tuning_encodes_only_new_questions_and_fits_the_same_model(tmp_path: Path) -> None:
+    """``rasa train --finetune`` loads the stored classifier with ``is_finetuning``: the
+    embeddings of the questions it was trained on are reused (kept by hash, not text), only
+    a new question is encoded, and the refit gives what a full train gives."""
+    import numpy as np
+
+    config = {**SentenceEmbeddingClassifier.get_default_config(), "model_path": str(MINILM)}
+    for name in ("first", "tuned", "full"):
+        (tmp_path / name).mkdir()
+    storage = LocalModelStorage(tmp_path / "first")
+    resource = Resource("embedding")
+    full = ExecutionContext(GraphSchema({}), "test")
+    SentenceEmbeddingClassifier.create(config, storage, resource, full).train(training_data())
+    with storage.read_from(resource) as directory:
+        stored = (directory / "embedding_keys.json").read_text(encoding="utf-8")
+    assert "session" not in stored  # hashes only
+
+    more = training_data()
+    more.training_examples.append(
+        Message(
+            data={
+                "text": "is it a quick thing",
+                "intent": "faq",
+                "intent_response_key": "faq/session_length",
+            }
+        )
+    )
+    finetuning = ExecutionContext(GraphSchema({}), "test", is_finetuning=True)
+    tuned = SentenceEmbeddingClassifier.load(config, storage, resource, finetuning)
+    encoded: list[list[str]] = []
+    encode = tuned._encoder.encode
+
+    def counting(texts: list[str], **kwargs: Any) -> Any:
+        encoded.append(list(texts))
+        return encode(texts, **kwargs)
+
+    tuned._encoder.encode = counting
+    tuned._storage, tuned._resource = LocalModelStorage(tmp_path / "tuned"), Resource("tuned")
+    tuned.train(more)
+    assert encoded == [["is it a quick thing"]]
+
+    fresh = SentenceEmbeddingClassifier.create(
+        config, LocalModelStorage(tmp_path / "full"), Resource("full"), full
+    )
+    fresh.train(more)
+    texts = ["is it a quick thing", "do the needles hurt", "hello"]
+    assert np.allclose(
+        tuned._model.predict_proba(tuned.features(texts)),
+        fresh._model.predict_proba(fresh.features(texts)),
+        atol=1e-4,
+    )
+
+
 def test_intent_ranking_sums_faq_topics() -> None:
     assert intent_ranking([("faq/a", 0.4), ("greet", 0.3), ("faq/b", 0.2)]) == {
         "faq": pytest.approx(0.6),

@@ -166,3 +166,69 @@ def test_only_a_finished_publish_can_be_rolled_back(home: Path) -> None:
         studio.request_rollback(queued, "Ben")
     assert version_of(None) == NEW
     assert parse_topic(studio.current_text("session_length") or "")[0] is not None
+
+
+def test_the_training_digest_follows_the_examples_not_the_answers(home: Path) -> None:
+    studio = Studio()
+    live = studio.published_digest()
+    assert studio.draft_digest() == live
+    topic, version = edited(studio, "session_length", answer="About 45 minutes.")
+    assert studio.save_draft(topic, version).saved
+    assert studio.draft_digest() == live  # an answer teaches the model nothing
+    topic, version = studio.current("session_length")
+    assert topic is not None
+    more = TopicFile(**{**topic.__dict__, "examples": (*topic.examples, "is it quick")})
+    assert studio.save_draft(more, version).saved
+    assert studio.draft_digest() != live
+    assert studio.published_digest() == live
+
+
+def test_a_trial_is_queued_once_per_digest_and_is_not_a_publish(home: Path) -> None:
+    studio = Studio()
+    first = studio.request_trial("ed", "0123456789abcdef")
+    assert studio.request_trial("ed", "0123456789abcdef") == first
+    other = studio.request_trial("ed", "fedcba9876543210")
+    assert other != first
+    trial = studio.trial_job("0123456789abcdef")
+    assert trial is not None and (trial.id, trial.kind) == (first, "trial")
+    assert studio.history() == []  # trials are not publishes
+    studio.finish(first, "failed", "no")
+    assert studio.request_trial("ed", "0123456789abcdef") not in (first, other)
+
+
+@pytest.mark.parametrize("digest", ["../../etc/passwd", "0123456789ABCDEF", "", "0" * 64])
+def test_a_trial_model_is_only_found_by_a_digest(home: Path, digest: str) -> None:
+    studio = Studio()
+    studio.trial_dir.mkdir(parents=True)
+    (studio.trial_dir / "0123456789abcdef.tar.gz").write_bytes(b"model")
+    assert studio.trial_model(digest) is None
+    assert studio.trial_model("0123456789abcdef") == studio.trial_dir / "0123456789abcdef.tar.gz"
+
+
+def test_an_answer_only_trial_trains_nothing(home: Path, tmp_path: Path) -> None:
+    studio = Studio()
+    topic, version = edited(studio, "session_length", answer="About 45 minutes.")
+    assert studio.save_draft(topic, version).saved
+    job_id = studio.request_trial("ed", studio.draft_digest())
+    job = worker_for(studio, home, tmp_path).run_once()
+    assert job is not None and (job.id, job.status) == (job_id, "ready")
+    assert not list(studio.trial_dir.glob("*.tar.gz"))
+
+
+def test_fine_tuning_only_when_the_labels_stay(home: Path, tmp_path: Path) -> None:
+    studio = Studio()
+    worker = worker_for(studio, home, tmp_path)
+    live = worker.live_model()
+    live.parent.mkdir(parents=True, exist_ok=True)
+    live.write_bytes(b"model")
+    staging = tmp_path / "staging"
+    shutil.copytree(home / "data", staging / "data")
+    assert worker._base_for_finetuning(staging) == live
+    shutil.copy(
+        staging / "data" / "topics" / "session_length.yml",
+        staging / "data" / "topics" / "session_time.yml",
+    )
+    assert worker._base_for_finetuning(staging) is None  # a new label: a full train
+    (staging / "data" / "topics" / "session_time.yml").unlink()
+    live.unlink()
+    assert worker._base_for_finetuning(staging) is None  # nothing to fine-tune
