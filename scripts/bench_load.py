@@ -672,6 +672,8 @@ def child_env(extra: dict[str, str]) -> dict[str, str]:
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "PYTHONHASHSEED": "0",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        # the studio's worker computes gate outcomes in the background: not while measuring
+        "STUDIO_WORKER": "0",
     }.items():
         env.setdefault(name, value)
     for name in ("RASA_ENABLE_API", "REST_TOKEN", "CLINIC_SETTINGS"):

@@ -8,7 +8,8 @@
 #                 └──▶ demo site (WEB_PORT, 8080, loopback)
 #   model server: nginx on loopback (MODEL_SERVER_PORT, 8001) serving build/cluster/models/;
 #                 every replica polls it (endpoints-cluster.yml) and switches with no restart
-#   action server (ACTIONS_PORT, 5055, loopback, shared secret) and the notifier
+#   action server (ACTIONS_PORT, 5055, loopback, shared secret), the notifier, and the staff
+#   studio's publishing worker (STUDIO_WORKER=0 leaves it out)
 #
 # Ctrl-C (or SIGTERM) stops everything. PIDs are written to $CLUSTER_DIR/pids/ (tests use
 # them to stop one replica).
@@ -166,6 +167,14 @@ remember actions $!
 remember notifier $!
 "$BIN/python" -m webapp --host 127.0.0.1 --port "$WEB_PORT" --rasa-url "$PUBLIC_URL" &
 remember webapp $!
+# The staff studio's publishing worker (its pages are on the web app, which the gateway never
+# passes /staff to): it hands published models to MODELS_DIR, which every replica polls.
+# STUDIO_WORKER=0 leaves it out (`make bench-load` does: its background work would share
+# the cores being measured).
+if [[ "${STUDIO_WORKER:-1}" != 0 ]]; then
+  MODELS_DIR="$MODELS_DIR" "$BIN/python" -m clinic_server.studio_worker &
+  remember worker $!
+fi
 
 n=0
 for port in $REPLICA_PORTS; do

@@ -67,6 +67,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     env = {
         **os.environ,
         "CLUSTER_DIR": str(folder),
+        "CLINIC_DATA_DIR": str(folder / "var"),  # the studio worker's queue: this test's own
         "MODELS_DIR": str(models),
         "GATEWAY_PORT": str(gateway_port),
         "MODEL_SERVER_PORT": str(model_port),
@@ -246,6 +247,19 @@ def test_a_published_model_reaches_every_replica_with_no_restart(cluster: Cluste
     # the form started before the switch goes on after it
     asked = say(cluster, cluster.gateway, token, "Jane Doe")
     assert any("phone" in str(m.get("text")).lower() for m in asked)
+
+
+def test_the_studio_worker_hands_models_to_the_folder_the_replicas_poll(
+    cluster: Cluster,
+) -> None:
+    """`make cluster` runs the staff studio's publishing worker, handing models over to the
+    model server's folder (its publishing is tested in tests/e2e/test_studio_flow.py)."""
+    worker = cluster.pid("worker")
+    os.kill(worker, 0)  # running
+    environ = Path(f"/proc/{worker}/environ").read_bytes().split(b"\0")
+    assert f"MODELS_DIR={cluster.models}".encode() in environ
+    command = Path(f"/proc/{worker}/cmdline").read_bytes().split(b"\0")
+    assert b"clinic_server.studio_worker" in command
 
 
 def test_a_booking_across_replicas_survives_one_replica_dying(cluster: Cluster) -> None:
