@@ -25,6 +25,7 @@ terminal; never from an argument)::
     python -m clinic_office.staff_accounts add --user NAME --role editor|publisher
     python -m clinic_office.staff_accounts list
     python -m clinic_office.staff_accounts disable --user NAME
+    python -m clinic_office.staff_accounts enable --user NAME
     python -m clinic_office.staff_accounts set-password --user NAME
 
 Times are timezone-aware UTC in this API and naive UTC in the database.
@@ -83,6 +84,7 @@ SIGN_IN_LOCKED = "sign_in_locked"
 SIGN_OUT = "sign_out"
 ACCOUNT_CREATED = "account_created"
 ACCOUNT_DISABLED = "account_disabled"
+ACCOUNT_ENABLED = "account_enabled"
 PASSWORD_CHANGED = "password_changed"
 _ACTION = re.compile(r"[a-z][a-z0-9_]{0,39}")
 MAX_DETAIL_LENGTH = 500
@@ -426,6 +428,17 @@ class StaffStore:
             connection.execute(sa.delete(sessions).where(sessions.c.user_name == name))
             self._record(connection, name, ACCOUNT_DISABLED, "")
 
+    def enable(self, user_name: str) -> None:
+        """Let a disabled account sign in again; raises ``AccountError`` when unknown."""
+        name = normalize_user_name(user_name)
+        with self._guard("enabling an account"), self._engine.begin() as connection:
+            changed = connection.execute(
+                accounts.update().where(accounts.c.user_name == name).values(disabled=False)
+            ).rowcount
+            if not changed:
+                raise AccountError("there is no account with that user name")
+            self._record(connection, name, ACCOUNT_ENABLED, "")
+
     def set_password(self, user_name: str, password: str) -> None:
         """Give an account a new password and end its sessions; raises ``AccountError``."""
         name = normalize_user_name(user_name)
@@ -677,6 +690,10 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("list", help="the accounts as JSON lines", allow_abbrev=False)
     disable = commands.add_parser("disable", help="disable an account", allow_abbrev=False)
     disable.add_argument("--user", required=True)
+    enable = commands.add_parser(
+        "enable", help="let a disabled account sign in again", allow_abbrev=False
+    )
+    enable.add_argument("--user", required=True)
     change = commands.add_parser("set-password", help="a new password", allow_abbrev=False)
     change.add_argument("--user", required=True)
     return parser
@@ -701,6 +718,9 @@ def run(args: argparse.Namespace, store: StaffStore, stdin: TextIO, stdout: Text
     elif args.command == "disable":
         store.disable(args.user)
         print(f"account {normalize_user_name(args.user)} disabled", file=stdout)
+    elif args.command == "enable":
+        store.enable(args.user)
+        print(f"account {normalize_user_name(args.user)} enabled", file=stdout)
     elif args.command == "set-password":
         if store.account(args.user) is None:
             raise AccountError("there is no account with that user name")

@@ -132,6 +132,11 @@ def test_a_disabled_account_cannot_sign_in_and_loses_its_sessions(store: StaffSt
     assert store.session(token) is None
     assert store.sign_in("ana", PASSWORD, "10.0.0.1").status == REFUSED
     assert store.account("ana") == Account("ana", "editor", T0, disabled=True)
+    store.enable("ana")  # signs in again, with a new session; the old one stays ended
+    assert store.sign_in("ana", PASSWORD, "10.0.0.1").status == SIGNED_IN
+    assert store.session(token) is None
+    with pytest.raises(AccountError, match="no account"):
+        store.enable("nobody")
 
 
 @pytest.mark.parametrize("password", ["", "short", "eleven char"])
@@ -447,7 +452,7 @@ def cli(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[
     )
 
 
-def test_the_command_line_makes_lists_and_disables_accounts(tmp_path: Path) -> None:
+def test_the_command_line_makes_lists_disables_and_enables_accounts(tmp_path: Path) -> None:
     made = cli(tmp_path, "add", "--user", "Ana", "--role", "publisher", stdin=PASSWORD + "\n")
     assert made.returncode == 0, made.stderr
     assert PASSWORD not in made.stdout + made.stderr
@@ -467,9 +472,12 @@ def test_the_command_line_makes_lists_and_disables_accounts(tmp_path: Path) -> N
         assert store.sign_in("ana", OTHER_PASSWORD, "10.0.0.1").status == SIGNED_IN
         assert cli(tmp_path, "disable", "--user", "ana").returncode == 0
         assert store.sign_in("ana", OTHER_PASSWORD, "10.0.0.1").status == REFUSED
+        assert json.loads(cli(tmp_path, "list").stdout)["disabled"] is True
+        assert cli(tmp_path, "enable", "--user", "ana").returncode == 0
+        assert store.sign_in("ana", OTHER_PASSWORD, "10.0.0.1").status == SIGNED_IN
     finally:
         store.dispose()
-    assert json.loads(cli(tmp_path, "list").stdout)["disabled"] is True
+    assert json.loads(cli(tmp_path, "list").stdout)["disabled"] is False
 
 
 @pytest.mark.parametrize(
@@ -496,6 +504,7 @@ def test_the_command_line_never_takes_a_password_as_an_argument(
         (["add", "--user", "bob", "--role", "editor"], "", "at least 12"),
         (["add", "--user", "bob", "--role", "admin"], PASSWORD + "\n", "invalid choice"),
         (["disable", "--user", "nobody"], "", "no account"),
+        (["enable", "--user", "nobody"], "", "no account"),
         (["set-password", "--user", "nobody"], PASSWORD + "\n", "no account"),
     ],
 )
