@@ -9,10 +9,11 @@ over one set of labels (the intents, and ``faq/<key>`` for each FAQ topic):
   regression.
 
 Fine-tuning (``rasa train --finetune``, which the staff studio uses when no label changed)
-refits both classifiers in full; the sentence classifier keeps each training question's
-embedding in the model (by the question's hash, not its text) and encodes only the questions
-it has not seen, which is most of a training's time saved. The result is the model a full
-train gives.
+refits both classifiers on every question, faster: the sentence classifier keeps each
+training question's embedding in the model (by the question's hash, not its text) and
+encodes only the questions it has not seen; the TF-IDF regression starts from the stored
+weights. The result is the model a full train gives, up to the solver's tolerance (the same
+outcome for every development-set message, docs/benchmark.md).
 
 Both also see the cues that a message asks about the visitor's own case
 (``clinic_nlu.cues``). ``ClinicDecision`` runs last and makes the decision
@@ -155,6 +156,10 @@ class LabelClassifier(GraphComponent, ABC):
     def persist_extra(self, directory: Path, texts: list[str]) -> None:
         """Store what a later fine-tuning can reuse, beside the classifier (nothing here)."""
 
+    def fit(self, model: Any, features: Any, labels: list[str]) -> None:
+        """Fit ``model`` (a fresh ``new_model()``) on the training questions."""
+        model.fit(features, labels)
+
     def class_weights(self) -> dict[str, float] | None:
         """Weights of labels that matter more than their share of examples (config)."""
         weights = self._config.get("class_weights") or {}
@@ -176,7 +181,7 @@ class LabelClassifier(GraphComponent, ABC):
         texts = [text for text, label in pairs if label]
         labels = [label for _, label in pairs if label]
         self._model = self.new_model()
-        self._model.fit(self.features(texts), labels)
+        self.fit(self._model, self.features(texts), labels)
         with self._storage.write_to(self._resource) as directory:
             joblib.dump(self._model, directory / MODEL_FILE)
             self.persist_extra(directory, texts)
@@ -242,6 +247,31 @@ class TfidfLabelClassifier(LabelClassifier):
     def features(self, texts: list[str]) -> Any:
         """The texts with their cue markers (the pipeline vectorises them)."""
         return [with_cues(text) for text in texts]
+
+    def resume(self, directory: Path) -> None:
+        """Fine-tuning starts the regression from the stored model's weights."""
+        self._base = self._model
+
+    def fit(self, model: Any, features: Any, labels: list[str]) -> None:
+        """Fit the n-grams, then the regression: when fine-tuning with the same labels, from
+        the stored model's weights (each n-gram's own; 0 for a new one). The regression is
+        strictly convex, so the start changes only how soon it converges, not where."""
+        import numpy as np
+
+        base: Any = getattr(self, "_base", None)
+        union, regression = model.steps[0][1], model.steps[-1][1]
+        matrix = union.fit_transform(features)
+        old: Any = base.steps[-1][1] if base is not None else None
+        if base is not None and np.array_equal(old.classes_, np.unique(labels)):
+            known = {name: i for i, name in enumerate(base.steps[0][1].get_feature_names_out())}
+            names = union.get_feature_names_out()
+            found = np.array([known.get(name, -1) for name in names])
+            start = np.zeros((len(old.classes_), len(names)))
+            start[:, found >= 0] = np.asarray(old.coef_)[:, found[found >= 0]]
+            regression.set_params(warm_start=True)
+            regression.coef_, regression.intercept_ = start, np.array(old.intercept_)
+        regression.fit(matrix, labels)
+        regression.set_params(warm_start=False)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)

@@ -157,6 +157,44 @@ def test_fine_tuning_encodes_only_new_questions_and_fits_the_same_model(tmp_path
     )
 
 
+def test_tfidf_fine_tuning_starts_from_the_stored_weights_and_ends_where_a_full_fit_does(
+    tmp_path: Path,
+) -> None:
+    """Fine-tuned, the regression starts from the stored model's weights (mapped n-gram by
+    n-gram onto the new vocabulary) and converges to the full fit's solution in fewer
+    iterations."""
+    import numpy as np
+
+    config = TfidfLabelClassifier.get_default_config()
+    for name in ("first", "tuned", "full"):
+        (tmp_path / name).mkdir()
+    storage, resource = LocalModelStorage(tmp_path / "first"), Resource("tfidf")
+    full = ExecutionContext(GraphSchema({}), "test")
+    TfidfLabelClassifier.create(config, storage, resource, full).train(training_data())
+    more = training_data()
+    more.training_examples.append(
+        Message(data={"text": "is it a quick thing", "intent": "faq",
+                      "intent_response_key": "faq/session_length"})
+    )  # fmt: skip
+    finetuning = ExecutionContext(GraphSchema({}), "test", is_finetuning=True)
+    tuned = TfidfLabelClassifier.load(config, storage, resource, finetuning)
+    tuned._storage, tuned._resource = LocalModelStorage(tmp_path / "tuned"), Resource("tuned")
+    tuned.train(more)
+    fresh = TfidfLabelClassifier.create(
+        config, LocalModelStorage(tmp_path / "full"), Resource("full"), full
+    )
+    fresh.train(more)
+    tuned_fit, fresh_fit = tuned._model.steps[-1][1], fresh._model.steps[-1][1]
+    assert tuned_fit.n_iter_[0] < fresh_fit.n_iter_[0]
+    assert not tuned_fit.warm_start  # a later plain fit starts from nothing again
+    texts = ["is it a quick thing", "do the needles hurt", "hello", "how long"]
+    assert np.allclose(
+        tuned._model.predict_proba(tuned.features(texts)),
+        fresh._model.predict_proba(fresh.features(texts)),
+        atol=1e-3,
+    )
+
+
 def test_intent_ranking_sums_faq_topics() -> None:
     assert intent_ranking([("faq/a", 0.4), ("greet", 0.3), ("faq/b", 0.2)]) == {
         "faq": pytest.approx(0.6),
