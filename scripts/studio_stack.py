@@ -89,17 +89,24 @@ def _copy_project(home: Path) -> None:
 
 @contextmanager
 def studio_stack(
-    tmp: Path, settings_yaml: str, accounts: dict[str, tuple[str, str]]
+    tmp: Path,
+    settings_yaml: str,
+    accounts: dict[str, tuple[str, str]],
+    model: Path = MODEL,
+    cache_dir: Path | None = None,
 ) -> Iterator[Stack]:
     """The stack in ``tmp``; ``accounts``: role -> (name, password); the publisher is made
-    from STAFF_ADMIN_* at the web app's first start, the others with the CLI afterwards."""
-    if not MODEL.exists():
-        raise RuntimeError(f"no trained model at {MODEL}: run `make train`")
+    from STAFF_ADMIN_* at the web app's first start, the others with the CLI afterwards.
+    ``model``: the live model; ``cache_dir``: a Rasa training cache of its own (else the
+    checkout's)."""
+    if not model.exists():
+        raise RuntimeError(f"no trained model at {model}: run `make train`")
+    tmp.mkdir(parents=True, exist_ok=True)
     home = tmp / "home"
     _copy_project(home)
     served = home / "served"
     served.mkdir()
-    shutil.copy(MODEL, served / "current.tar.gz")
+    shutil.copy(model, served / "current.tar.gz")
     settings = tmp / "settings.yml"
     settings.write_text(settings_yaml, encoding="utf-8")
     ports = {name: free_port() for name in ("rasa", "actions", "models", "web")}
@@ -133,6 +140,8 @@ def studio_stack(
     }
     for name in ("CLINIC_TOPICS_DIR", "STAFF_DATABASE_URL", "CONVERSATIONS_DATABASE_URL"):
         env.pop(name, None)
+    if cache_dir is not None:
+        env["RASA_CACHE_DIRECTORY"] = str(cache_dir)
     python = str(BIN / "python")
     commands = {
         "models": [python, "-m", "clinic_server.model_server", "--port", str(ports["models"]),
