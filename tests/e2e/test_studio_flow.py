@@ -72,8 +72,8 @@ def sign_in(page: Any, site: str, who: tuple[str, str]) -> None:
     page.goto(f"{site}/staff/login")
     axe_clean(page)
     page.get_by_role("textbox", name="User name").fill(who[0])
-    # a password field has no ARIA role: its label is the only accessible way to it
-    page.get_by_label("Password", exact=True).fill(who[1])
+    # a password field is a textbox to assistive technology (and to Playwright's roles)
+    page.get_by_role("textbox", name="Password", exact=True).fill(who[1])
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
     alert = page.get_by_role("alert")
