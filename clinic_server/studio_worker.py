@@ -146,8 +146,9 @@ class Worker:
         staging = self._staging(job)
         problems = [p for p in build_project(staging) if not p.warning]
         if problems:
+            outcome = "they cannot be tried yet" if job.kind == TRIAL else "nothing was published"
             raise PublishError(
-                "The topic files have problems, so nothing was published:\n"
+                f"The topic files have problems, so {outcome}:\n"
                 + "\n".join(f"- {p}" for p in problems)
             )
         return staging

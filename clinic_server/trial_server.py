@@ -5,9 +5,9 @@
 Listens on a Unix socket, ``<dir>/parse.sock`` (mode 0600, in a 0700 folder), never on a
 network port: only the web app of the same installation, running as the same user, can ask
 it. ``POST /parse`` with ``{"text": ..., "model": <digest>}`` loads ``<dir>/<digest>.tar.gz``
-(the last one asked for stays loaded) and answers Rasa's parse of the text. The publishing
-worker (``clinic_server.studio_worker``) trains the trial models and starts this process.
-Message text is never logged.
+(the last one asked for stays loaded until 15 minutes unused) and answers Rasa's parse of the
+text. The publishing worker (``clinic_server.studio_worker``) trains the trial models and
+starts this process. Message text is never logged.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,30 +30,44 @@ __all__ = ["SOCKET_NAME", "TrialModels", "create_app", "main"]
 SOCKET_NAME = "parse.sock"
 DIGEST = re.compile(r"^[0-9a-f]{16}$")
 MAX_TEXT = 300
+IDLE_SECONDS = 900.0  # a trial model unused this long is let go
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
 class TrialModels:
-    """The trial model loaded last, by digest; one at a time, loaded outside the event loop."""
+    """The trial model loaded last, by digest; one at a time, loaded outside the event loop,
+    and let go after ``idle`` seconds unused (a model holds hundreds of MB)."""
 
     folder: Path
+    idle: float = IDLE_SECONDS
     digest: str = ""
     agent: Any = None
+    last_used: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def parse(self, digest: str, text: str) -> dict[str, Any] | None:
         """The parse of ``text`` by the trial model ``digest``; None when there is no such model."""
         path = self.folder / f"{digest}.tar.gz"
         async with self.lock:
-            if digest != self.digest:
+            if digest != self.digest or self.agent is None:
                 if not path.is_file():
                     return None
                 self.agent = await asyncio.to_thread(_load, path)
                 self.digest = digest
-        parsed: dict[str, Any] = await self.agent.parse_message(text)
+            agent = self.agent
+            self.last_used = time.monotonic()
+        parsed: dict[str, Any] = await agent.parse_message(text)
         return parsed
+
+    async def let_go_if_idle(self, now: float) -> bool:
+        """Drop the loaded model when unused for ``idle`` seconds at ``now``; whether it did."""
+        async with self.lock:
+            if self.agent is None or now - self.last_used < self.idle:
+                return False
+            self.agent, self.digest = None, ""
+            return True
 
 
 def _load(path: Path) -> Any:
@@ -86,8 +101,19 @@ def create_app(folder: Path) -> web.Application:
             return web.json_response({"error": "no such trial model"}, status=404)
         return web.json_response(parsed)
 
+    async def let_go_when_idle(app: web.Application) -> Any:
+        async def watch() -> None:
+            while True:
+                await asyncio.sleep(60)
+                await models.let_go_if_idle(time.monotonic())
+
+        task = asyncio.create_task(watch())
+        yield
+        task.cancel()
+
     app = web.Application(client_max_size=16 * 1024)
     app.router.add_post("/parse", parse)
+    app.cleanup_ctx.append(let_go_when_idle)
     return app
 
 

@@ -232,3 +232,17 @@ def test_fine_tuning_only_when_the_labels_stay(home: Path, tmp_path: Path) -> No
     (staging / "data" / "topics" / "session_time.yml").unlink()
     live.unlink()
     assert worker._base_for_finetuning(staging) is None  # nothing to fine-tune
+
+
+def test_a_broken_draft_cannot_be_tried_and_the_try_box_is_told_why(
+    home: Path, tmp_path: Path
+) -> None:
+    studio = Studio()
+    studio.drafts_dir.mkdir(parents=True)
+    (studio.drafts_dir / "session_length.yml").write_text("key: session_length\nanswer: [\n")
+    studio.request_trial("Ana", "0123456789abcdef")
+    job = worker_for(studio, home, tmp_path).run_once()
+    assert job is not None and job.status == "failed"
+    assert "cannot be tried yet" in job.detail and "not readable YAML" in job.detail
+    assert studio.trial_job("0123456789abcdef") == job
+    assert not studio.trial_dir.exists() or not list(studio.trial_dir.glob("*.tar.gz"))

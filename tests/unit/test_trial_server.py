@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from clinic_server.trial_server import SOCKET_NAME, create_app
+from clinic_server.trial_server import SOCKET_NAME, TrialModels, create_app
 
 DIGEST = "0123456789abcdef"
 
@@ -81,3 +81,30 @@ async def test_it_listens_on_a_private_unix_socket_only(tmp_path: Path) -> None:
         process.wait(timeout=10)
     assert not socket.exists()
     assert os.path.isdir(folder)
+
+
+async def test_an_idle_trial_model_is_let_go_and_loaded_again_when_asked(tmp_path: Path) -> None:
+    models = TrialModels(tmp_path, idle=60.0)
+    assert not await models.let_go_if_idle(1e9)  # nothing loaded
+    (tmp_path / f"{DIGEST}.tar.gz").write_bytes(b"a model")
+    loaded: list[Path] = []
+
+    class Agent:
+        async def parse_message(self, text: str) -> dict[str, Any]:
+            return {"text": text}
+
+    def load(path: Path) -> Agent:
+        loaded.append(path)
+        return Agent()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("clinic_server.trial_server._load", load)
+        assert await models.parse(DIGEST, "hi") == {"text": "hi"}
+        await models.parse(DIGEST, "again")
+        assert len(loaded) == 1  # kept while in use
+        used = models.last_used
+        assert not await models.let_go_if_idle(used + 59)
+        assert await models.let_go_if_idle(used + 61)
+        assert models.agent is None
+        await models.parse(DIGEST, "later")
+        assert len(loaded) == 2  # loaded again on the next question
