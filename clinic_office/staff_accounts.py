@@ -418,26 +418,24 @@ class StaffStore:
 
     def disable(self, user_name: str) -> None:
         """Disable an account and end its sessions; raises ``AccountError`` when unknown."""
-        name = normalize_user_name(user_name)
-        with self._guard("disabling an account"), self._engine.begin() as connection:
-            changed = connection.execute(
-                accounts.update().where(accounts.c.user_name == name).values(disabled=True)
-            ).rowcount
-            if not changed:
-                raise AccountError("there is no account with that user name")
-            connection.execute(sa.delete(sessions).where(sessions.c.user_name == name))
-            self._record(connection, name, ACCOUNT_DISABLED, "")
+        self._set_disabled(user_name, True)
 
     def enable(self, user_name: str) -> None:
         """Let a disabled account sign in again; raises ``AccountError`` when unknown."""
+        self._set_disabled(user_name, False)
+
+    def _set_disabled(self, user_name: str, disabled: bool) -> None:
         name = normalize_user_name(user_name)
-        with self._guard("enabling an account"), self._engine.begin() as connection:
+        doing = "disabling an account" if disabled else "enabling an account"
+        with self._guard(doing), self._engine.begin() as connection:
             changed = connection.execute(
-                accounts.update().where(accounts.c.user_name == name).values(disabled=False)
+                accounts.update().where(accounts.c.user_name == name).values(disabled=disabled)
             ).rowcount
             if not changed:
                 raise AccountError("there is no account with that user name")
-            self._record(connection, name, ACCOUNT_ENABLED, "")
+            if disabled:
+                connection.execute(sa.delete(sessions).where(sessions.c.user_name == name))
+            self._record(connection, name, ACCOUNT_DISABLED if disabled else ACCOUNT_ENABLED, "")
 
     def set_password(self, user_name: str, password: str) -> None:
         """Give an account a new password and end its sessions; raises ``AccountError``."""
