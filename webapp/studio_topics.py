@@ -647,8 +647,13 @@ async def try_question(request: Request, session: StaffSession) -> HTTPResponse:
                 parsed = await _trial_parse(studio, draft, question)
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
                 parsed = None
-            note = "From a trial model that learned your drafts' example questions."
-        if parsed is None:
+            note = (
+                "From a trial model that learned your drafts' example questions."
+                if parsed is not None
+                else "The trial model of your drafts is starting: try again in a moment. "
+                "Meanwhile, this is what the live model does."
+            )
+        else:
             job = await asyncio.to_thread(studio.trial_job, draft)
             if job is not None and job.status == "failed":
                 note = f"The drafts cannot be tried yet. {job.detail}"
@@ -666,9 +671,12 @@ async def try_question(request: Request, session: StaffSession) -> HTTPResponse:
             parsed = None
     if parsed is None:
         unreachable = (
-            "The assistant could not be asked just now (is it running, with its HTTP API on? "
-            "`make run` turns it on behind a secret)."
+            "The live assistant could not be asked just now (is it running, with its HTTP API "
+            "on? `make run` turns it on behind a secret)."
         )
+        if draft != live:  # what is happening to the drafts still matters
+            unreachable = note.replace("Meanwhile, this is what the live model does.", "")
+            unreachable += " The live assistant could not be asked just now."
         return response.html(render_try(session, question, None, unreachable), status=503)
     result = await _what_it_does(studio, parsed)
     return response.html(render_try(session, question, result, note + " The answer as drafted."))

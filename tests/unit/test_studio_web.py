@@ -217,6 +217,32 @@ async def test_trying_a_question_without_the_api_says_so(studio_site: tuple[Site
     assert "could not be asked just now" in reply.text  # type: ignore[attr-defined]
 
 
+async def test_trying_a_draft_with_new_examples_queues_one_trial_model(
+    studio_site: tuple[Site, Path],
+) -> None:
+    site, _ = studio_site
+    eve, csrf = await site.session("eve")
+    studio = Studio()
+    topic, version = studio.current("session_length")
+    assert topic is not None
+    answer_only = TopicFile(**{**topic.__dict__, "answer": "About 45 minutes."})
+    assert studio.save_draft(answer_only, version).saved
+    reply = await post(site, "/staff/try", eve, csrf, question="is it quick")
+    assert "trial model" not in reply.text  # type: ignore[attr-defined]
+    assert studio.trial_job(studio.draft_digest()) is None  # the live model is the draft's
+
+    topic, version = studio.current("session_length")
+    assert topic is not None
+    more = TopicFile(**{**topic.__dict__, "examples": (*topic.examples, "is it quick")})
+    assert studio.save_draft(more, version).saved
+    for _ in range(2):  # asked twice: one trial
+        reply = await post(site, "/staff/try", eve, csrf, question="is it quick")
+        assert "learning them in a trial model" in reply.text  # type: ignore[attr-defined]
+    trial = studio.trial_job(studio.draft_digest())
+    assert trial is not None and trial.status == "queued" and trial.requested_by == "eve"
+    assert studio.history() == []
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
