@@ -27,7 +27,6 @@ import logging
 import re
 import secrets
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -216,8 +215,12 @@ def _channels(channels: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(channels))
 
 
-class BookingStore:
+class BookingStore(database.SqlStore):
     """Booking requests and their notification outbox in one SQL database."""
+
+    name = "booking"
+    unavailable = StoreUnavailable
+    metadata = metadata
 
     def __init__(
         self,
@@ -238,41 +241,16 @@ class BookingStore:
         if lease <= timedelta(0):
             raise ValueError("lease must be positive")
         self._lease = lease
-        self._schema = schema
         # the booking database's file is made by SQLite at the first connection (only its
         # folder now, best effort), and SQLite enforces its foreign keys
-        opened = database.open_engine(
-            url,
-            "booking",
-            StoreUnavailable,
-            schema=schema,
-            connect_timeout=DEFAULT_CONNECT_TIMEOUT,
-            private_file=False,
-        )
-        if opened.backend == "sqlite":
-            event.listen(opened.base_engine, "connect", _sqlite_on_connect)
-        self._opened = opened
-        self._backend = opened.backend
-        self._base_engine = opened.base_engine
-        self._engine = opened.engine
+        self._open(url, schema, connect_timeout=DEFAULT_CONNECT_TIMEOUT, private_file=False)
+        if self.backend == "sqlite":
+            event.listen(self._opened.base_engine, "connect", _sqlite_on_connect)
 
     @property
     def channels(self) -> tuple[str, ...]:
         """The channels each new request gets a notification row for."""
         return self._channels
-
-    @property
-    def backend(self) -> str:
-        """The database kind: "sqlite", "postgresql"..."""
-        return self._backend
-
-    def _guard(self, action: str) -> AbstractContextManager[None]:
-        return database.guard("booking", self._backend, StoreUnavailable, action)
-
-    def create_schema(self) -> None:
-        """Create the tables (and the schema, when one is set) unless they exist."""
-        with self._guard("creating the tables"):
-            database.create_tables(self._opened, metadata, self._schema)
 
     def submit(self, request: BookingRequest) -> Submitted:
         """Store ``request`` and its notifications, committed before returning.
@@ -430,7 +408,7 @@ class BookingStore:
             .order_by(outbox.c.next_attempt_at, outbox.c.id)
             .limit(limit)
         )
-        if self._backend == "postgresql":
+        if self.backend == "postgresql":
             due = due.with_for_update(skip_locked=True)
         with self._guard("claiming notifications"), self._engine.begin() as connection:
             claimed: list[int] = []
@@ -501,7 +479,7 @@ class BookingStore:
         current = sa.select(outbox.c.attempts).where(
             outbox.c.id == item_id, outbox.c.state == PENDING
         )
-        if self._backend == "postgresql":
+        if self.backend == "postgresql":
             current = current.with_for_update()
         with self._guard("marking a notification failed"), self._engine.begin() as connection:
             attempts = connection.execute(current).scalar_one_or_none()
@@ -514,10 +492,6 @@ class BookingStore:
                 .values(last_error=error[:MAX_ERROR_LENGTH], next_attempt_at=_to_db(next_attempt))
             )
         return next_attempt
-
-    def dispose(self) -> None:
-        """Close the pooled connections."""
-        self._base_engine.dispose()
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -5,20 +5,23 @@
   timeout (SQLite), and the tables mapped into a schema when one is given (tests);
   a SQLite file is made private, or (``private_file=False``) only its folder is made;
 - ``create_tables``: the tables (and the schema) made unless they exist, the DDL retried a
-  few times because another process may be making the same tables at the same moment.
+  few times because another process may be making the same tables at the same moment;
+- ``SqlStore``: what the stores share on top of these: the engine, the database kind, the
+  failure guard, ``create_schema`` and ``dispose``.
 
 A store names its own error class: what it raises says which database it is about.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
@@ -27,7 +30,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from clinic_office import sqlite
 
-__all__ = ["Opened", "create_tables", "guard", "open_engine", "private_sqlite_file"]
+__all__ = ["Opened", "SqlStore", "create_tables", "guard", "open_engine", "private_sqlite_file"]
 
 SCHEMA_ATTEMPTS = 5
 
@@ -136,3 +139,52 @@ def guard(name: str, backend: str, error: type[Exception], action: str) -> Itera
         raise error(
             f"{name} database unavailable while {action} ({backend}: {type(cause).__name__})"
         ) from problem
+
+
+class SqlStore:
+    """The database side of a back-office store: a subclass names its database (``name``),
+    its error class (``unavailable``) and its tables (``metadata``), and opens its URL with
+    ``_open`` in its ``__init__``."""
+
+    name: ClassVar[str]
+    unavailable: ClassVar[type[Exception]]
+    metadata: ClassVar[sa.MetaData]
+
+    def _open(
+        self,
+        url: str,
+        schema: str | None,
+        *,
+        connect_timeout: int,
+        busy_timeout: int = 15,
+        private_file: bool = True,
+    ) -> None:
+        """Open ``url`` (no connection yet), with ``open_engine``'s options."""
+        self._schema = schema
+        self._opened = open_engine(
+            url,
+            self.name,
+            self.unavailable,
+            schema=schema,
+            connect_timeout=connect_timeout,
+            busy_timeout=busy_timeout,
+            private_file=private_file,
+        )
+        self._engine = self._opened.engine
+
+    @property
+    def backend(self) -> str:
+        """The database kind: "sqlite", "postgresql"..."""
+        return self._opened.backend
+
+    def _guard(self, action: str) -> contextlib.AbstractContextManager[None]:
+        return guard(self.name, self.backend, self.unavailable, action)
+
+    def create_schema(self) -> None:
+        """Create the tables (and the schema, when one is set) unless they exist."""
+        with self._guard("creating the tables"):
+            create_tables(self._opened, self.metadata, self._schema)
+
+    def dispose(self) -> None:
+        """Close the pooled connections."""
+        self._opened.base_engine.dispose()

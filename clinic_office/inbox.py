@@ -30,7 +30,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
@@ -354,8 +353,12 @@ def database_url(env: Mapping[str, str] | None = None) -> str:
 private_sqlite_file = database.private_sqlite_file
 
 
-class InboxStore:
+class InboxStore(database.SqlStore):
     """Inbox entries and per-topic counts in one SQL database."""
+
+    name = "inbox"
+    unavailable = InboxUnavailable
+    metadata = metadata
 
     def __init__(
         self,
@@ -370,32 +373,9 @@ class InboxStore:
         ``clock``: the current time (tests set it).
         """
         self._clock = clock
-        self._schema = schema
-        opened = database.open_engine(
-            url,
-            "inbox",
-            InboxUnavailable,
-            schema=schema,
-            connect_timeout=DEFAULT_CONNECT_TIMEOUT,
-            busy_timeout=SQLITE_BUSY_TIMEOUT,
+        self._open(
+            url, schema, connect_timeout=DEFAULT_CONNECT_TIMEOUT, busy_timeout=SQLITE_BUSY_TIMEOUT
         )
-        self._opened = opened
-        self._backend: str = opened.backend
-        self._base_engine = opened.base_engine
-        self._engine = opened.engine
-
-    @property
-    def backend(self) -> str:
-        """The database kind: "sqlite", "postgresql"..."""
-        return self._backend
-
-    def _guard(self, action: str) -> AbstractContextManager[None]:
-        return database.guard("inbox", self._backend, InboxUnavailable, action)
-
-    def create_schema(self) -> None:
-        """Create the tables (and the schema, when one is set) unless they exist."""
-        with self._guard("creating the tables"):
-            database.create_tables(self._opened, metadata, self._schema)
 
     def record(
         self,
@@ -550,10 +530,6 @@ class InboxStore:
                 entries.delete().where(entries.c.created_at < _to_db(before))
             )
         return int(result.rowcount or 0)
-
-    def dispose(self) -> None:
-        """Close the pooled connections."""
-        self._base_engine.dispose()
 
 
 def _entry(row: Any) -> InboxEntry:

@@ -43,7 +43,7 @@ import re
 import secrets
 import sys
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, TextIO
@@ -316,8 +316,12 @@ def _account(row: Any) -> Account:
 private_sqlite_file = database.private_sqlite_file
 
 
-class StaffStore:
+class StaffStore(database.SqlStore):
     """Staff accounts, sessions, sign-in failures and the audit log in one SQL database."""
+
+    name = "staff"
+    unavailable = StaffStoreUnavailable
+    metadata = metadata
 
     def __init__(
         self,
@@ -336,32 +340,9 @@ class StaffStore:
         self._clock = clock
         self._hasher = hasher or PasswordHasher()
         self._dummy_hash = ""
-        self._schema = schema
-        opened = database.open_engine(
-            url,
-            "staff",
-            StaffStoreUnavailable,
-            schema=schema,
-            connect_timeout=DEFAULT_CONNECT_TIMEOUT,
-            busy_timeout=SQLITE_BUSY_TIMEOUT,
+        self._open(
+            url, schema, connect_timeout=DEFAULT_CONNECT_TIMEOUT, busy_timeout=SQLITE_BUSY_TIMEOUT
         )
-        self._opened = opened
-        self._backend: str = opened.backend
-        self._base_engine = opened.base_engine
-        self._engine = opened.engine
-
-    @property
-    def backend(self) -> str:
-        """The database kind: "sqlite", "postgresql"..."""
-        return self._backend
-
-    def _guard(self, action: str) -> AbstractContextManager[None]:
-        return database.guard("staff", self._backend, StaffStoreUnavailable, action)
-
-    def create_schema(self) -> None:
-        """Create the tables (and the schema, when one is set) unless they exist."""
-        with self._guard("creating the tables"):
-            database.create_tables(self._opened, metadata, self._schema)
 
     # accounts
 
@@ -656,10 +637,6 @@ class StaffStore:
             AuditEntry(_from_db(row.at), row.user_name, row.action, row.detail)
             for row in reversed(rows)
         ]
-
-    def dispose(self) -> None:
-        """Close the pooled connections."""
-        self._base_engine.dispose()
 
 
 # the command line
