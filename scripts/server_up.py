@@ -1,5 +1,6 @@
-"""Waiting for a server process to come up: shared by the stacks the scripts start
-(``scripts.studio_stack``) and the end-to-end tests' servers (``tests/e2e/conftest.py``)."""
+"""Waiting for a server process to come up, and stopping server processes: shared by the
+stacks the scripts start (``scripts.studio_stack``) and the end-to-end tests' servers
+(``tests/e2e/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import requests
 
-__all__ = ["wait_until_up"]
+__all__ = ["stop", "wait_until_up"]
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
@@ -26,3 +27,16 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeout
             pass
         time.sleep(0.5)
     raise RuntimeError(f"{url} did not come up in {timeout:.0f} s:\n{log.read_text()[-4000:]}")
+
+
+def stop(*processes: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+    """Ask every process to stop (SIGTERM), then wait for each; kill one that has not
+    stopped within ``timeout`` seconds."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.server_up import wait_until_up
+from scripts.server_up import stop, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
@@ -180,11 +180,4 @@ def studio_stack(
             )  # fmt: skip
         yield Stack(home=home, site=site, rasa=rasa, env=env, logs=tmp)
     finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(*processes.values())

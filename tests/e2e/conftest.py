@@ -20,6 +20,7 @@ import yaml
 from aiosmtpd.controller import Controller
 
 from scripts import server_up
+from scripts.server_up import stop
 from tests.conftest import FULL_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,15 +44,6 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None
 def start(args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     handle = log.open("ab")
     return subprocess.Popen(args, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, env=env)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 class MailSink:

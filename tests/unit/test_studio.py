@@ -7,7 +7,6 @@ tests/e2e/test_studio_publish.py trains a model for a new example question.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,27 +17,28 @@ from clinic_office.studio import NEW, Studio, version_of
 from clinic_office.topic_files import TopicFile, parse_topic
 from clinic_office.topics import TopicStore
 from clinic_server.studio_worker import Worker, WorkerSettings
+from scripts.studio_stack import git
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def git(home: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=home, capture_output=True, text=True, check=True
-    ).stdout.strip()
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A project copy (topic files, derived files, contract) in its own git repository."""
-    project = tmp_path / "project"
+def project_copy(project: Path) -> Path:
+    """A copy of the project's topic files, derived files and contract at ``project``, in a
+    git repository of its own."""
     (project / "docs").mkdir(parents=True)
     shutil.copytree(ROOT / "data", project / "data")
     for name in ("domain.yml", "config.yml", "docs/faq-topics.yml"):
         shutil.copy(ROOT / name, project / name)
     git(project, "init", "-q")
-    git(project, "-c", "user.name=t", "-c", "user.email=t@t", "add", ".")
-    git(project, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "start")
+    git(project, "add", ".")
+    git(project, "commit", "-qm", "start")
+    return project
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A project copy (topic files, derived files, contract) in its own git repository."""
+    project = project_copy(tmp_path / "project")
     monkeypatch.setenv("CLINIC_HOME", str(project))
     monkeypatch.setenv("CLINIC_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("CLINIC_TOPICS_DIR", raising=False)

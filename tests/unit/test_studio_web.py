@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,7 +18,9 @@ from clinic_office.studio import Studio
 from clinic_office.topic_files import TopicFile
 from clinic_office.topics import TopicStore
 from clinic_server.studio_worker import Worker, WorkerSettings
+from scripts.studio_stack import git
 from tests.unit.test_staff_web import PASSWORD, Site, sanic_test_mode, start_site
+from tests.unit.test_studio import project_copy
 from webapp.studio_topics import _warnings as studio_warnings
 from webapp.studio_topics import examples_of, preview
 
@@ -28,28 +28,11 @@ ROOT = Path(__file__).resolve().parents[2]
 __all__ = ["sanic_test_mode"]  # the fixture, shared with test_staff_web
 
 
-def git(home: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
-        cwd=home,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-
-
 @pytest.fixture
 async def studio_site(
     tmp_path: Path, sanic_test_mode: None, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[tuple[Site, Path]]:
-    home = tmp_path / "home"
-    (home / "docs").mkdir(parents=True)
-    shutil.copytree(ROOT / "data", home / "data")
-    for name in ("domain.yml", "config.yml", "docs/faq-topics.yml"):
-        shutil.copy(ROOT / name, home / name)
-    git(home, "init", "-q")
-    git(home, "add", ".")
-    git(home, "commit", "-qm", "start")
+    home = project_copy(tmp_path / "home")
     for name, value in {"CLINIC_HOME": str(home), "CLINIC_DATA_DIR": str(home / "var")}.items():
         monkeypatch.setenv(name, value)
     for name in ("CLINIC_TOPICS_DIR", "STAFF_DATABASE_URL", "RASA_ENABLE_API"):
