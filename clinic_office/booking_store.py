@@ -192,18 +192,8 @@ def backoff_delay(attempts: int) -> timedelta:
     return min(BACKOFF_START * (1 << exponent), BACKOFF_CAP)
 
 
-def _to_db(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("times must be timezone-aware")
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def _from_db(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc)
-
-
 def _iso(value: datetime | None) -> str | None:
-    return None if value is None else _from_db(value).isoformat()
+    return None if value is None else database.from_db(value).isoformat()
 
 
 def _channels(channels: Sequence[str]) -> tuple[str, ...]:
@@ -285,7 +275,7 @@ class BookingStore(database.SqlStore):
         raise StoreUnavailable("could not allocate a unique booking reference")
 
     def _insert(self, request: BookingRequest, reference: str) -> None:
-        now = _to_db(datetime.now(timezone.utc))
+        now = database.to_db(datetime.now(timezone.utc))
         values = {name: getattr(request, name) for name in REQUEST_FIELDS}
         with self._engine.begin() as connection:
             result = connection.execute(
@@ -374,7 +364,7 @@ class BookingStore(database.SqlStore):
         A request with a notification still pending is kept, however old: staff have not
         been told yet. Returns how many requests went.
         """
-        cutoff = _to_db(before)
+        cutoff = database.to_db(before)
         pending = sa.select(notification_outbox.c.request_id).where(
             notification_outbox.c.state != DELIVERED
         )
@@ -399,7 +389,7 @@ class BookingStore(database.SqlStore):
         """
         if limit < 1:
             return []
-        moment = _to_db(now)
+        moment = database.to_db(now)
         outbox = notification_outbox
         requests = booking_requests
         due = (
@@ -422,7 +412,7 @@ class BookingStore(database.SqlStore):
                     )
                     .values(
                         attempts=outbox.c.attempts + 1,
-                        next_attempt_at=_to_db(now + self._lease),
+                        next_attempt_at=database.to_db(now + self._lease),
                     )
                 )
                 if result.rowcount == 1:
@@ -450,7 +440,7 @@ class BookingStore(database.SqlStore):
                 attempts=int(row.attempts),
                 reference=row.reference,
                 kind=row.kind,
-                created_at=_from_db(row.created_at),
+                created_at=database.from_db(row.created_at),
                 request=BookingRequest(
                     **{name: getattr(row, name) for name in REQUEST_FIELDS}
                     | {"consent": bool(row.consent)}
@@ -467,7 +457,7 @@ class BookingStore(database.SqlStore):
             connection.execute(
                 outbox.update()
                 .where(outbox.c.id == item_id, outbox.c.state == PENDING)
-                .values(state=DELIVERED, delivered_at=_to_db(now), last_error=None)
+                .values(state=DELIVERED, delivered_at=database.to_db(now), last_error=None)
             )
 
     def mark_failed(self, item_id: int, error: str, now: datetime) -> datetime | None:
@@ -489,7 +479,10 @@ class BookingStore(database.SqlStore):
             connection.execute(
                 outbox.update()
                 .where(outbox.c.id == item_id, outbox.c.state == PENDING)
-                .values(last_error=error[:MAX_ERROR_LENGTH], next_attempt_at=_to_db(next_attempt))
+                .values(
+                    last_error=error[:MAX_ERROR_LENGTH],
+                    next_attempt_at=database.to_db(next_attempt),
+                )
             )
         return next_attempt
 

@@ -7,7 +7,9 @@
 - ``create_tables``: the tables (and the schema) made unless they exist, the DDL retried a
   few times because another process may be making the same tables at the same moment;
 - ``SqlStore``: what the stores share on top of these: the engine, the database kind, the
-  failure guard, ``create_schema`` and ``dispose``.
+  failure guard, ``create_schema`` and ``dispose``;
+- ``utc_now``, ``to_db``, ``from_db``: times as the stores keep them (UTC, stored without
+  a zone, read back timezone-aware).
 
 A store names its own error class: what it raises says which database it is about.
 """
@@ -20,6 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -30,9 +33,36 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from clinic_office import sqlite
 
-__all__ = ["Opened", "SqlStore", "create_tables", "guard", "open_engine", "private_sqlite_file"]
+__all__ = [
+    "Opened",
+    "SqlStore",
+    "create_tables",
+    "from_db",
+    "guard",
+    "open_engine",
+    "private_sqlite_file",
+    "to_db",
+    "utc_now",
+]
 
 SCHEMA_ATTEMPTS = 5
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+def to_db(moment: datetime) -> datetime:
+    """A timezone-aware time as the stores keep it: UTC without a zone (ValueError if naive)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("times must be timezone-aware")
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def from_db(value: datetime) -> datetime:
+    """A time read back from a store: timezone-aware UTC."""
+    return value.replace(tzinfo=timezone.utc)
 
 
 def private_sqlite_file(url: str) -> None:

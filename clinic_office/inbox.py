@@ -317,19 +317,8 @@ class TopicCounts:
     not_helpful: int = 0
 
 
-def utc_now() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
-
-
-def _to_db(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("times must be timezone-aware")
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
-
-
 def _from_db(value: datetime | None) -> datetime | None:
-    return None if value is None else value.replace(tzinfo=timezone.utc)
+    return None if value is None else database.from_db(value)
 
 
 def _checked_topic(topic: str | None, what: str) -> str | None:
@@ -365,7 +354,7 @@ class InboxStore(database.SqlStore):
         url: str,
         *,
         schema: str | None = None,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime] = database.utc_now,
     ) -> None:
         """Prepare an engine for ``url`` (no connection yet; a SQLite file is made 0600).
 
@@ -407,7 +396,7 @@ class InboxStore(database.SqlStore):
         with self._guard("storing an entry"), self._engine.begin() as connection:
             result = connection.execute(
                 entries.insert().values(
-                    created_at=_to_db(self._clock()),
+                    created_at=database.to_db(self._clock()),
                     kind=kind,
                     question=text,
                     topic_guess=topic_guess,
@@ -489,7 +478,7 @@ class InboxStore(database.SqlStore):
 
     def counts_by_topic(self, since: datetime) -> dict[str, TopicCounts]:
         """Each topic's counts summed from the UTC day of ``since`` to today."""
-        first = _to_db(since).date()
+        first = database.to_db(since).date()
         columns = [sa.func.sum(topic_counts.c[name]).label(name) for name in COUNTERS]
         query = (
             sa.select(topic_counts.c.topic, *columns)
@@ -516,7 +505,7 @@ class InboxStore(database.SqlStore):
             raise ValueError(f"by must be a staff user name of 1 to {MAX_STAFF_NAME_LENGTH}")
         values: dict[str, Any] = {"status": status, "resolved_by": None, "resolved_at": None}
         if status != OPEN:
-            values |= {"resolved_by": by, "resolved_at": _to_db(self._clock())}
+            values |= {"resolved_by": by, "resolved_at": database.to_db(self._clock())}
         with self._guard("resolving an entry"), self._engine.begin() as connection:
             result = connection.execute(
                 entries.update().where(entries.c.id == entry_id).values(values)
@@ -527,7 +516,7 @@ class InboxStore(database.SqlStore):
         """Delete every entry made before ``before``, whatever its status; how many went."""
         with self._guard("purging old entries"), self._engine.begin() as connection:
             result = connection.execute(
-                entries.delete().where(entries.c.created_at < _to_db(before))
+                entries.delete().where(entries.c.created_at < database.to_db(before))
             )
         return int(result.rowcount or 0)
 
@@ -535,7 +524,7 @@ class InboxStore(database.SqlStore):
 def _entry(row: Any) -> InboxEntry:
     return InboxEntry(
         id=int(row.id),
-        created_at=_from_db(row.created_at) or utc_now(),
+        created_at=_from_db(row.created_at) or database.utc_now(),
         kind=row.kind,
         question=row.question,
         topic_guess=row.topic_guess,

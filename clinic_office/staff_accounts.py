@@ -200,11 +200,6 @@ class AuditEntry:
     detail: str
 
 
-def utc_now() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
-
-
 def normalize_user_name(raw: str) -> str:
     """A user name as stored and compared: without surrounding spaces, lower case."""
     return raw.strip().lower()
@@ -294,21 +289,11 @@ def session_expired(created_at: datetime, last_seen_at: datetime, now: datetime)
     return now >= created_at + SESSION_LIFETIME or now >= last_seen_at + SESSION_IDLE
 
 
-def _to_db(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("times must be timezone-aware")
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def _from_db(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc)
-
-
 def _account(row: Any) -> Account:
     return Account(
         user_name=row.user_name,
         role=row.role,
-        created_at=_from_db(row.created_at),
+        created_at=database.from_db(row.created_at),
         disabled=bool(row.disabled),
     )
 
@@ -328,7 +313,7 @@ class StaffStore(database.SqlStore):
         url: str,
         *,
         schema: str | None = None,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime] = database.utc_now,
         hasher: PasswordHasher | None = None,
     ) -> None:
         """Prepare an engine for ``url`` (no connection yet; a SQLite file is made 0600).
@@ -370,7 +355,7 @@ class StaffStore(database.SqlStore):
                             user_name=name,
                             password_hash=password_hash,
                             role=role,
-                            created_at=_to_db(now),
+                            created_at=database.to_db(now),
                             disabled=False,
                         )
                     )
@@ -502,8 +487,8 @@ class StaffStore(database.SqlStore):
                 connection.execute(
                     sa.delete(sessions).where(
                         sa.or_(
-                            sessions.c.created_at <= _to_db(now - SESSION_LIFETIME),
-                            sessions.c.last_seen_at <= _to_db(now - SESSION_IDLE),
+                            sessions.c.created_at <= database.to_db(now - SESSION_LIFETIME),
+                            sessions.c.last_seen_at <= database.to_db(now - SESSION_IDLE),
                         )
                     )
                 )
@@ -511,8 +496,8 @@ class StaffStore(database.SqlStore):
                     sessions.insert().values(
                         token_hash=hash_token(token),
                         user_name=name,
-                        created_at=_to_db(now),
-                        last_seen_at=_to_db(now),
+                        created_at=database.to_db(now),
+                        last_seen_at=database.to_db(now),
                     )
                 )
                 self._record(connection, name, SIGN_IN, "")
@@ -521,7 +506,7 @@ class StaffStore(database.SqlStore):
         return SignIn(SIGNED_IN, session=session, token=token)
 
     def _closed(self, user_key: str, address_key: str, now: datetime) -> bool:
-        since = _to_db(now - THROTTLE_WINDOW - LOCKOUT)
+        since = database.to_db(now - THROTTLE_WINDOW - LOCKOUT)
         with self._engine.connect() as connection:
             rows = connection.execute(
                 sa.select(sign_in_failures.c.key_hash, sign_in_failures.c.at).where(
@@ -529,8 +514,8 @@ class StaffStore(database.SqlStore):
                     sign_in_failures.c.at > since,
                 )
             ).all()
-        by_user = [_from_db(row.at) for row in rows if row.key_hash == user_key]
-        by_address = [_from_db(row.at) for row in rows if row.key_hash == address_key]
+        by_user = [database.from_db(row.at) for row in rows if row.key_hash == user_key]
+        by_address = [database.from_db(row.at) for row in rows if row.key_hash == address_key]
         return (
             locked_until(by_user, now, USER_FAILURE_LIMIT) is not None
             or locked_until(by_address, now, ADDRESS_FAILURE_LIMIT) is not None
@@ -542,12 +527,12 @@ class StaffStore(database.SqlStore):
         with self._engine.begin() as connection:
             connection.execute(
                 sa.delete(sign_in_failures).where(
-                    sign_in_failures.c.at <= _to_db(now - THROTTLE_WINDOW - LOCKOUT)
+                    sign_in_failures.c.at <= database.to_db(now - THROTTLE_WINDOW - LOCKOUT)
                 )
             )
             connection.execute(
                 sign_in_failures.insert(),
-                [{"key_hash": key, "at": _to_db(now)} for key in (user_key, address_key)],
+                [{"key_hash": key, "at": database.to_db(now)} for key in (user_key, address_key)],
             )
             self._record(connection, name, SIGN_IN_FAILED, why)
         if self._closed(user_key, address_key, now):
@@ -574,15 +559,15 @@ class StaffStore(database.SqlStore):
             row = connection.execute(query).first()
             if row is None:
                 return None
-            created = _from_db(row.session_created_at)
-            last_seen = _from_db(row.session_last_seen_at)
+            created = database.from_db(row.session_created_at)
+            last_seen = database.from_db(row.session_last_seen_at)
             if row.disabled or session_expired(created, last_seen, now):
                 connection.execute(sa.delete(sessions).where(sessions.c.token_hash == key))
                 return None
             connection.execute(
                 sessions.update()
                 .where(sessions.c.token_hash == key)
-                .values(last_seen_at=_to_db(now))
+                .values(last_seen_at=database.to_db(now))
             )
         return StaffSession(_account(row), created, now, csrf_for(token))
 
@@ -620,7 +605,7 @@ class StaffStore(database.SqlStore):
         name = None if user_name is None else normalize_user_name(user_name)[:MAX_USER_NAME_LENGTH]
         connection.execute(
             audit_log.insert().values(
-                at=_to_db(self._clock()),
+                at=database.to_db(self._clock()),
                 user_name=name,
                 action=action,
                 detail=detail[:MAX_DETAIL_LENGTH],
@@ -634,7 +619,7 @@ class StaffStore(database.SqlStore):
         with self._guard("reading the audit log"), self._engine.connect() as connection:
             rows = connection.execute(query).all()
         return [
-            AuditEntry(_from_db(row.at), row.user_name, row.action, row.detail)
+            AuditEntry(database.from_db(row.at), row.user_name, row.action, row.detail)
             for row in reversed(rows)
         ]
 

@@ -14,13 +14,14 @@ atomically. `make cluster` serves the same folder with nginx.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
+
+from clinic_nlu.minilm_build import sha256_file
 
 __all__ = ["ModelFile", "create_app", "main"]
 
@@ -43,11 +44,7 @@ class ModelFile:
             return None
         stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         if stamp != self._stamp:
-            digest = hashlib.sha256()
-            with self.path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            self._stamp, self._etag = stamp, f'"{digest.hexdigest()}"'
+            self._stamp, self._etag = stamp, f'"{sha256_file(self.path)}"'
         return self._etag
 
 

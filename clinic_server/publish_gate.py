@@ -17,6 +17,7 @@ import json
 import sys
 from pathlib import Path
 
+from clinic_nlu.minilm_build import sha256_file
 from clinic_office.gate import Outcome, Verdict, judge
 from clinic_office.topics import load_topics
 
@@ -44,11 +45,7 @@ async def evaluate(model: Path) -> list[Outcome]:
 
 def fingerprint(model: Path) -> str:
     """A model file's SHA-256: what its outcomes are kept under."""
-    digest = hashlib.sha256()
-    with model.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256_file(model)
 
 
 def outcomes_for(model: Path, cache_dir: Path | None = None) -> list[Outcome]:

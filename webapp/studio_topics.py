@@ -23,7 +23,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from clinic_office import inbox
+from clinic_office import database, inbox
 from clinic_office.staff_accounts import StaffSession
 from clinic_office.studio import NEW, Job, Studio
 from clinic_office.topic_files import (
@@ -421,7 +421,7 @@ async def studio_home(request: Request, session: StaffSession) -> HTTPResponse:
     counts: dict[str, inbox.TopicCounts] | None = None
     waiting: int | None = None
     if store is not None:
-        since = inbox.utc_now() - WEEK
+        since = database.utc_now() - WEEK
         try:
             counts = await asyncio.to_thread(store.counts_by_topic, since)
             waiting = len(await asyncio.to_thread(store.open_entries, 500))
