@@ -156,8 +156,9 @@ class LabelClassifier(GraphComponent, ABC):
     def persist_extra(self, directory: Path, texts: list[str]) -> None:
         """Store what a later fine-tuning can reuse, beside the classifier (nothing here)."""
 
-    def fit(self, model: Any, features: Any, labels: list[str]) -> None:
-        """Fit ``model`` (a fresh ``new_model()``) on the training questions."""
+    def fit(self, model: Any, features: Any, labels: list[str], previous: Any) -> None:
+        """Fit ``model`` (a fresh ``new_model()``) on the training questions; ``previous``:
+        the stored model when fine-tuning (loaded, then trained again), else None."""
         model.fit(features, labels)
 
     def class_weights(self) -> dict[str, float] | None:
@@ -180,8 +181,8 @@ class LabelClassifier(GraphComponent, ABC):
         pairs = [(_text(m), _label(m)) for m in training_data.intent_examples]
         texts = [text for text, label in pairs if label]
         labels = [label for _, label in pairs if label]
-        self._model = self.new_model()
-        self.fit(self._model, self.features(texts), labels)
+        previous, self._model = self._model, self.new_model()
+        self.fit(self._model, self.features(texts), labels, previous)
         with self._storage.write_to(self._resource) as directory:
             joblib.dump(self._model, directory / MODEL_FILE)
             self.persist_extra(directory, texts)
@@ -248,22 +249,17 @@ class TfidfLabelClassifier(LabelClassifier):
         """The texts with their cue markers (the pipeline vectorises them)."""
         return [with_cues(text) for text in texts]
 
-    def resume(self, directory: Path) -> None:
-        """Fine-tuning starts the regression from the stored model's weights."""
-        self._base = self._model
-
-    def fit(self, model: Any, features: Any, labels: list[str]) -> None:
+    def fit(self, model: Any, features: Any, labels: list[str], previous: Any) -> None:
         """Fit the n-grams, then the regression: when fine-tuning with the same labels, from
         the stored model's weights (each n-gram's own; 0 for a new one). The regression is
         strictly convex, so the start changes only how soon it converges, not where."""
         import numpy as np
 
-        base: Any = getattr(self, "_base", None)
         union, regression = model.steps[0][1], model.steps[-1][1]
         matrix = union.fit_transform(features)
-        old: Any = base.steps[-1][1] if base is not None else None
-        if base is not None and np.array_equal(old.classes_, np.unique(labels)):
-            known = {name: i for i, name in enumerate(base.steps[0][1].get_feature_names_out())}
+        old = previous.steps[-1][1] if previous is not None else None
+        if old is not None and np.array_equal(old.classes_, np.unique(labels)):
+            known = {name: i for i, name in enumerate(previous.steps[0][1].get_feature_names_out())}
             names = union.get_feature_names_out()
             found = np.array([known.get(name, -1) for name in names])
             start = np.zeros((len(old.classes_), len(names)))
@@ -365,11 +361,7 @@ class SentenceEmbeddingClassifier(LabelClassifier):
         """Each text's embedding, with its cue features appended."""
         import numpy as np
 
-        embeddings = (
-            self.embed(texts)
-            if self._known or len(texts) > 1
-            else self._encoder.encode(texts, batch_size=int(self._config["batch_size"]))
-        )
+        embeddings = self.embed(texts)
         cues = np.array([cue_vector(text) for text in texts], dtype=np.float32)
         return np.hstack([embeddings, cues.reshape(len(texts), -1)])
 

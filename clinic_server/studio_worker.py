@@ -197,12 +197,11 @@ class Worker:
         """Train a trial model on the drafts as they are now; publish nothing."""
         self.studio.progress(job.id, "validate", "Checking the topic files")
         staging = self._validated_staging(job)
-        topics, _ = load_topic_dir(staging / "data" / "topics")
-        digest = training_digest(topics)
-        trial_dir = self.studio.trial_dir
         if not self._needs_training(staging):
             self.studio.finish(job.id, "ready", "The drafts teach no new questions.")
             return
+        digest = training_digest(load_topic_dir(staging / "data" / "topics")[0])
+        trial_dir = self.studio.trial_dir
         self.studio.progress(job.id, "train", "Training a trial model on the drafts")
         self._train(staging, self._base_for_finetuning(staging))
         trial_dir.mkdir(parents=True, exist_ok=True)
@@ -233,12 +232,11 @@ class Worker:
     # Steps
 
     def _run(self, args: list[str], timeout: int, what: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
         try:
             return subprocess.run(
                 args,
                 cwd=self.settings.home,
-                env=env,
+                env=_child_env(),
                 capture_output=True,
                 text=True,
                 timeout=timeout,
@@ -310,7 +308,7 @@ class Worker:
                 str(self.gate_cache),
             ],
             cwd=self.settings.home,
-            env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+            env=_child_env(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -331,7 +329,7 @@ class Worker:
                 str(self.studio.trial_dir),
             ],
             cwd=self.settings.home,
-            env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+            env=_child_env(),
             stdout=subprocess.DEVNULL,
         )
 
@@ -479,6 +477,11 @@ class Worker:
             ["git", "rev-parse", "HEAD"], cwd=home, capture_output=True, text=True, check=False
         )
         return head.stdout.strip()
+
+
+def _child_env() -> dict[str, str]:
+    """The environment of the processes the worker starts: its own, Rasa's telemetry off."""
+    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
 
 
 def _mail_name(name: str) -> str:

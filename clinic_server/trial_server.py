@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import logging
 import os
-import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -25,10 +24,11 @@ from typing import Any
 
 from aiohttp import web
 
+from clinic_office.studio import DIGEST
+
 __all__ = ["SOCKET_NAME", "TrialModels", "create_app", "main"]
 
 SOCKET_NAME = "parse.sock"
-DIGEST = re.compile(r"^[0-9a-f]{16}$")
 MAX_TEXT = 300
 IDLE_SECONDS = 900.0  # a trial model unused this long is let go
 
